@@ -122,3 +122,62 @@ def test_last_owner_cannot_leave(survey):
     with pytest.raises(Conflict):
         services.change_member_role(membership=membership, role="viewer")
     assert Question.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "operations",
+    [
+        [("add", 0), ("add", 0), ("add", 5), ("move", 2, 0), ("delete", 1), ("add", 1), ("move", 0, 9)],
+        [("add", None), ("add", None), ("add", None), ("delete", 0), ("delete", 0), ("add", 0), ("move", 1, 0)],
+    ],
+)
+def test_positions_stay_contiguous_through_any_sequence_of_edits(survey, operations):
+    page = survey.pages.get()
+    for operation in operations:
+        questions = list(page.questions.order_by("position"))
+        if operation[0] == "add":
+            services.create_question(page=page, type="short_text", text={"vi": "?"}, position=operation[1])
+        elif operation[0] == "delete":
+            services.delete_question(question=questions[operation[1]])
+        else:
+            services.move_question(question=questions[operation[1]], position=operation[2])
+        positions = list(page.questions.order_by("position").values_list("position", flat=True))
+        assert positions == list(range(len(positions)))
+
+
+def test_moving_a_question_to_another_page_renumbers_both_pages(survey):
+    first = survey.pages.get()
+    second = services.create_page(survey=survey, title={"vi": "Trang 2"})
+    q1 = services.create_question(page=first, type="short_text", text={"vi": "A"})
+    services.create_question(page=first, type="short_text", text={"vi": "B"})
+    services.create_question(page=second, type="short_text", text={"vi": "C"})
+    services.move_question(question=q1, page=second, position=0)
+    assert list(first.questions.values_list("key", "position")) == [("q2", 0)]
+    assert list(second.questions.order_by("position").values_list("key", "position")) == [("q1", 0), ("q3", 1)]
+
+
+def test_duplicate_question_key_is_a_conflict(survey):
+    page = survey.pages.get()
+    services.create_question(page=page, type="short_text", text={"vi": "A"}, key="age")
+    with pytest.raises(Conflict):
+        services.create_question(page=page, type="short_text", text={"vi": "B"}, key="age")
+    assert page.questions.count() == 1
+
+
+def test_a_new_rating_question_starts_as_a_five_point_scale(survey):
+    question = services.create_question(page=survey.pages.get(), type="rating", text={"vi": "Hài lòng?"})
+    assert list(question.choices.values_list("value", flat=True)) == ["1", "2", "3", "4", "5"]
+
+
+def test_deleting_a_published_survey_is_refused(survey):
+    services.create_question(page=survey.pages.get(), type="nps", text={"vi": "NPS"})
+    services.publish_survey(survey=survey, published_by=None)
+    with pytest.raises(Conflict):
+        services.delete_survey(survey=survey)
+    assert SurveyVersion.objects.filter(survey=survey).count() == 1
+
+
+def test_invalid_text_shape_is_refused(survey):
+    with pytest.raises(InvalidInput):
+        services.create_question(page=survey.pages.get(), type="short_text", text={"fr": "Bonjour"})
+    assert Question.objects.count() == 0
