@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from surveys import selectors
 from surveys.core.questionnaire import (
+    CHOICE_TYPES,
     LANGUAGES,
     ChoiceSpec,
     Logic,
@@ -481,7 +482,16 @@ def update_question(*, question: Question, **changes: Any) -> Question:
     unknown = set(changes) - QUESTION_FIELDS
     if unknown:
         raise InvalidInput(_("Unknown fields: {names}.").format(names=", ".join(sorted(unknown))))
+    old_type = question.type
     choices, rows = _apply_question_changes(question, changes)
+    new_type = QuestionType(question.type)
+    if new_type != old_type:
+        # Options a new type cannot have are dropped rather than blocking the change; logic that
+        # still refers to them makes the questionnaire invalid and refuses the change as a whole.
+        if choices is None and (new_type not in CHOICE_TYPES or new_type == QuestionType.RATING):
+            choices = _default_choices(new_type)
+        if rows is None and new_type != QuestionType.MATRIX:
+            rows = []
     _save_question(question)
     if choices is not None:
         _write_choices(question, Choice.Kind.OPTION, choices)

@@ -181,3 +181,36 @@ def test_invalid_text_shape_is_refused(survey):
     with pytest.raises(InvalidInput):
         services.create_question(page=survey.pages.get(), type="short_text", text={"fr": "Bonjour"})
     assert Question.objects.count() == 0
+
+
+def test_changing_type_drops_options_the_new_type_cannot_have(survey):
+    question = services.create_question(
+        page=survey.pages.get(),
+        type="single_choice",
+        text={"vi": "Kênh?"},
+        choices=[{"value": "web", "label": {"vi": "Web"}}, {"value": "app", "label": {"vi": "App"}}],
+    )
+    services.update_question(question=question, type="long_text")
+    assert question.choices.count() == 0
+    services.update_question(question=question, type="rating")
+    assert list(question.choices.values_list("value", flat=True)) == ["1", "2", "3", "4", "5"]
+
+
+def test_changing_type_is_refused_when_later_logic_uses_its_options(survey):
+    page = survey.pages.get()
+    question = services.create_question(
+        page=page,
+        type="single_choice",
+        text={"vi": "Kênh?"},
+        choices=[{"value": "web", "label": {"vi": "Web"}}, {"value": "app", "label": {"vi": "App"}}],
+    )
+    services.create_question(
+        page=page,
+        type="short_text",
+        text={"vi": "X"},
+        logic={"conditions": [{"question": question.key, "operator": "equals", "value": "web"}]},
+    )
+    with pytest.raises(InvalidInput):
+        services.update_question(question=question, type="long_text")
+    question.refresh_from_db()
+    assert (question.type, question.choices.count()) == ("single_choice", 2)
