@@ -5,6 +5,8 @@ a member gets "not found" (so the existence of other workspaces' surveys is not 
 member without the capability gets "permission denied".
 """
 
+import io
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -21,7 +23,9 @@ from surveys.core.questionnaire import (
     Text,
 )
 from surveys.core.roles import Capability, Role, has_capability
-from surveys.errors import NotFound, PermissionDenied
+from surveys.core.versions import SurveyDiff, diff_surveys
+from surveys.core.xlsform import write_xlsform
+from surveys.errors import InvalidInput, NotFound, PermissionDenied
 from surveys.models import Choice, Membership, Page, Question, Survey, SurveyVersion, Workspace
 
 User = AbstractBaseUser | AnonymousUser
@@ -134,6 +138,23 @@ def list_pages(*, survey: Survey) -> QuerySet[Page]:
     )
 
 
+def get_page_of_survey(*, survey: Survey, page_id: int, field: str = "page") -> Page:
+    """Return page ``page_id`` of ``survey``; an id of another survey's page is invalid input."""
+    page = Page.objects.filter(survey=survey, id=page_id).select_related("survey").first()
+    if page is None:
+        message = _("This survey has no page with id {id}.").format(id=page_id)
+        raise InvalidInput(message, fields={field: [message]})
+    return page
+
+
+def list_choices(*, question: Question, kind: str | None = None) -> QuerySet[Choice]:
+    """Return the question's options and rows (or those of one ``kind``), in order."""
+    choices = Choice.objects.filter(question=question)
+    if kind is not None:
+        choices = choices.filter(kind=kind)
+    return choices.order_by("kind", "position", "id")
+
+
 def list_questions(*, survey: Survey) -> QuerySet[Question]:
     return (
         Question.objects.filter(survey=survey)
@@ -206,6 +227,13 @@ def get_latest_version(*, survey: Survey) -> SurveyVersion | None:
     return SurveyVersion.objects.filter(survey=survey).order_by("-number").first()
 
 
+def get_version_diff(*, survey: Survey, from_number: int, to_number: int) -> SurveyDiff:
+    """Return what changed in the questionnaire from version ``from_number`` to ``to_number``."""
+    before = get_version(survey=survey, number=from_number)
+    after = get_version(survey=survey, number=to_number)
+    return diff_surveys(before.spec(), after.spec())
+
+
 def has_unpublished_changes(*, survey: Survey) -> bool:
     """Return whether the working questionnaire differs from the latest published version."""
     latest = get_latest_version(survey=survey)
@@ -221,3 +249,18 @@ def get_workspace_by_name(*, name: str, user: User | None = None) -> Workspace:
     if workspace is None:
         raise NotFound(_("No workspace is called “{name}”.").format(name=name))
     return workspace
+
+
+def get_survey_by_slug(*, slug: str) -> Survey:
+    """Return the survey with ``slug`` in any workspace: for trusted callers such as commands."""
+    survey = Survey.objects.select_related("workspace").filter(slug=slug).first()
+    if survey is None:
+        raise NotFound(_("No survey has the slug “{slug}”.").format(slug=slug))
+    return survey
+
+
+def render_survey_xlsform(*, survey: Survey) -> bytes:
+    """Return the survey's working questionnaire as an XLSForm workbook (.xlsx bytes)."""
+    buffer = io.BytesIO()
+    write_xlsform(get_survey_spec(survey=survey), buffer)
+    return buffer.getvalue()

@@ -5,14 +5,19 @@ validates it as a whole (keys, logic on earlier questions only, options that log
 a write that would leave it invalid is refused and rolled back, so nothing changes.
 """
 
+import io
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from rest_framework.authtoken.models import Token
 
 from surveys import selectors
 from surveys.core.questionnaire import (
@@ -29,6 +34,7 @@ from surveys.core.questionnaire import (
     validate_survey,
 )
 from surveys.core.roles import Role
+from surveys.core.xlsform import XLSFormError, XLSFormProblem, read_xlsform
 from surveys.errors import Conflict, InvalidInput
 from surveys.models import Choice, Membership, Page, Question, Survey, SurveyVersion, Workspace
 
@@ -722,3 +728,76 @@ def get_or_create_default_workspace(*, user: User) -> Workspace:
     """Return the user's first workspace, creating "My workspace" for a new account."""
     workspace = selectors.list_workspaces_for_user(user=user).first()
     return workspace or create_workspace(name=_("My workspace"), owner=user)
+
+
+# --- XLSForm ------------------------------------------------------------------------------
+
+
+def xlsform_problem_location(problem: XLSFormProblem) -> str:
+    """Return where a workbook problem sits: "survey!7:type" (sheet!row:column), or "file"."""
+    if problem.sheet is None:
+        return "file"
+    location = problem.sheet
+    if problem.row is not None:
+        location += f"!{problem.row}"
+    if problem.column:
+        location += f":{problem.column}" if problem.row is not None else f"!{problem.column}"
+    return location
+
+
+class XLSFormInvalid(InvalidInput):
+    code = "xlsform_invalid"
+
+    def __init__(self, problems: Sequence[XLSFormProblem]) -> None:
+        self.problems = list(problems)
+        fields: dict[str, list[str]] = {}
+        for problem in self.problems:
+            fields.setdefault(xlsform_problem_location(problem), []).append(problem.message.render(_))
+        count = len(self.problems)
+        summary = ngettext(
+            "The workbook has {count} problem: {first}",
+            "The workbook has {count} problems; the first: {first}",
+            count,
+        ).format(count=count, first=self.problems[0].message.render(_))
+        super().__init__(summary, fields=fields)
+
+
+def import_survey_xlsform(*, workspace: Workspace, file: BinaryIO, created_by: User | None) -> Survey:
+    """Create a draft survey from an XLSForm workbook, all or nothing."""
+    limit = settings.XLSFORM_MAX_BYTES
+    if file.seekable():
+        file.seek(0)
+    # Read one byte past the limit: enough to know it is too large without holding a huge upload.
+    data = file.read(limit + 1)
+    if len(data) > limit:
+        message = _("The workbook is larger than {size}.").format(size=filesizeformat(limit))
+        raise InvalidInput(message, fields={"file": [message]}, code="file_too_large")
+    try:
+        spec = read_xlsform(io.BytesIO(data))
+    except XLSFormError as error:
+        raise XLSFormInvalid(error.problems) from None
+    return create_survey_from_spec(workspace=workspace, spec=spec, created_by=created_by)
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def issue_api_token(*, email: str, password: str) -> Token:
+    """Return the API token of the account with ``email`` and ``password``, creating it on first use."""
+    accounts = list(get_user_model().objects.filter(email__iexact=(email or "").strip()).order_by("id")[:5])
+    if not accounts:
+        # Hash anyway, as Django's login does, so timing does not reveal which addresses have accounts.
+        get_user_model()().set_password(password)
+    # authenticate() applies the configured backends and refuses inactive accounts.
+    user = next(
+        (
+            authenticated
+            for account in accounts
+            if (authenticated := authenticate(username=account.get_username(), password=password)) is not None
+        ),
+        None,
+    )
+    if user is None:
+        raise InvalidInput(_("The email address or password is incorrect."), code="invalid_credentials")
+    token, _created = Token.objects.get_or_create(user=user)
+    return token

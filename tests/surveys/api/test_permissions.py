@@ -1,0 +1,220 @@
+"""Who may call which endpoint: one table of every endpoint, checked for every kind of caller.
+
+Adding an endpoint means adding one row to ENDPOINTS; test_every_api_route_is_in_the_table
+fails until it is there.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.response import Response
+from rest_framework.test import APIClient
+
+from surveys import selectors, services
+from surveys.core.roles import Capability, Role, has_capability
+from tests.factories import MembershipFactory, UserFactory
+from tests.surveys.api.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str  # URL name in the "surveys" namespace
+    method: str
+    needs: Capability | None  # None: any signed-in user may call it
+    kwargs: Callable[[World], dict[str, Any]] = lambda world: {}
+    query: Callable[[World], str] | None = None
+    body: Callable[[World], dict[str, Any]] | None = None
+    multipart: bool = False
+
+    def url(self, world: World) -> str:
+        query = self.query(world) if self.query else ""
+        return reverse(f"surveys:{self.name}", kwargs=self.kwargs(world)) + query
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.name}{'?…' if self.query else ''}"
+
+
+def _workspace(world: World) -> dict[str, Any]:
+    return {"slug": world.workspace.slug}
+
+
+def _survey(world: World) -> dict[str, Any]:
+    return {"slug": world.survey.slug}
+
+
+def _published(world: World) -> dict[str, Any]:
+    return {"slug": world.published.slug}
+
+
+def _import_body(world: World) -> dict[str, Any]:
+    workbook = selectors.render_survey_xlsform(survey=world.survey)
+    return {"workspace": world.workspace.slug, "file": SimpleUploadedFile("survey.xlsx", workbook, XLSX)}
+
+
+VIEW, EDIT, MANAGE = Capability.VIEW, Capability.EDIT, Capability.MANAGE
+
+ENDPOINTS = [
+    Endpoint("workspace-list", "GET", None),
+    Endpoint("workspace-list", "POST", None, body=lambda w: {"name": "Tiệm bánh"}),
+    Endpoint("workspace-detail", "GET", VIEW, _workspace),
+    Endpoint("workspace-detail", "PATCH", MANAGE, _workspace, body=lambda w: {"name": "Quán mới"}),
+    Endpoint("workspace-detail", "DELETE", MANAGE, _workspace),
+    Endpoint("member-list", "GET", VIEW, _workspace),
+    Endpoint("member-list", "POST", MANAGE, _workspace, body=lambda w: {"email": w.newcomer.email, "role": "viewer"}),
+    Endpoint("member-detail", "GET", VIEW, lambda w: {**_workspace(w), "member_id": w.colleague_membership.id}),
+    Endpoint(
+        "member-detail",
+        "PATCH",
+        MANAGE,
+        lambda w: {**_workspace(w), "member_id": w.colleague_membership.id},
+        body=lambda w: {"role": "analyst"},
+    ),
+    Endpoint("member-detail", "DELETE", MANAGE, lambda w: {**_workspace(w), "member_id": w.colleague_membership.id}),
+    Endpoint("survey-list", "GET", None),
+    Endpoint("survey-list", "GET", VIEW, query=lambda w: f"?workspace={w.workspace.slug}"),
+    Endpoint(
+        "survey-list", "POST", EDIT, body=lambda w: {"workspace": w.workspace.slug, "title": {"vi": "Khảo sát mới"}}
+    ),
+    Endpoint("survey-import", "POST", EDIT, body=_import_body, multipart=True),
+    Endpoint("survey-detail", "GET", VIEW, _survey),
+    Endpoint("survey-detail", "PATCH", EDIT, _survey, body=lambda w: {"target_margin_of_error": 0.05}),
+    Endpoint("survey-detail", "DELETE", EDIT, _survey),
+    Endpoint("survey-questionnaire", "GET", VIEW, _survey),
+    Endpoint("survey-export", "GET", VIEW, _survey),
+    Endpoint("survey-publish", "POST", EDIT, _survey, body=lambda w: {}),
+    Endpoint("survey-close", "POST", EDIT, _published),
+    Endpoint("survey-reopen", "POST", EDIT, lambda w: {"slug": w.closed.slug}),
+    Endpoint("survey-archive", "POST", EDIT, _survey),
+    Endpoint("page-list", "GET", VIEW, _survey),
+    Endpoint("page-list", "POST", EDIT, _survey, body=lambda w: {"title": {"vi": "Trang 3"}}),
+    Endpoint("page-detail", "GET", VIEW, lambda w: {"page_id": w.page.id}),
+    Endpoint(
+        "page-detail", "PATCH", EDIT, lambda w: {"page_id": w.page.id}, body=lambda w: {"title": {"vi": "Mở đầu"}}
+    ),
+    Endpoint("page-detail", "DELETE", EDIT, lambda w: {"page_id": w.spare_page.id}),
+    Endpoint("question-list", "GET", VIEW, _survey),
+    Endpoint(
+        "question-list",
+        "POST",
+        EDIT,
+        _survey,
+        body=lambda w: {"page": w.page.id, "type": "long_text", "text": {"vi": "Góp ý?"}},
+    ),
+    Endpoint("question-detail", "GET", VIEW, lambda w: {"question_id": w.question.id}),
+    Endpoint(
+        "question-detail",
+        "PATCH",
+        EDIT,
+        lambda w: {"question_id": w.question.id},
+        body=lambda w: {"required": True},
+    ),
+    Endpoint("question-detail", "DELETE", EDIT, lambda w: {"question_id": w.spare_question.id}),
+    Endpoint(
+        "question-move", "POST", EDIT, lambda w: {"question_id": w.spare_question.id}, body=lambda w: {"position": 0}
+    ),
+    Endpoint("choice-list", "GET", VIEW, lambda w: {"question_id": w.question.id}),
+    Endpoint(
+        "choice-list", "POST", EDIT, lambda w: {"question_id": w.question.id}, body=lambda w: {"label": {"vi": "Tạm"}}
+    ),
+    Endpoint("choice-detail", "GET", VIEW, lambda w: {"choice_id": w.choice.id}),
+    Endpoint(
+        "choice-detail", "PATCH", EDIT, lambda w: {"choice_id": w.choice.id}, body=lambda w: {"label": {"vi": "Rất có"}}
+    ),
+    Endpoint("choice-detail", "DELETE", EDIT, lambda w: {"choice_id": w.choice.id}),
+    Endpoint("version-list", "GET", VIEW, _published),
+    Endpoint("version-detail", "GET", VIEW, lambda w: {**_published(w), "number": 1}),
+    Endpoint("version-diff", "GET", VIEW, _published, query=lambda w: "?from=1&to=2"),
+]
+
+# Reachable without signing in; their behaviour is tested in test_auth.py and tests/test_openapi.py.
+PUBLIC = {("surveys:token-obtain", "POST"), ("api-schema", "GET"), ("api-docs", "GET"), ("api-redoc", "GET")}
+
+ACTORS = ["anonymous", "outsider", *[role.value for role in Role]]
+
+
+def expected_status(endpoint: Endpoint, actor: str) -> int:
+    """Return the status the actor must get, with 200 standing for any 2xx."""
+    if actor == "anonymous":
+        return 401
+    if endpoint.needs is None:
+        return 200
+    if actor == "outsider":
+        return 404
+    return 200 if has_capability(actor, endpoint.needs) else 403
+
+
+def client_for(actor: str, world: World) -> APIClient:
+    client = APIClient()
+    if actor == "anonymous":
+        return client
+    user = UserFactory()
+    if actor == "outsider":
+        # An owner of another workspace must not even learn that this one's objects exist.
+        services.create_workspace(name="Đối thủ", owner=user)
+    else:
+        MembershipFactory(workspace=world.workspace, user=user, role=actor)
+    client.force_authenticate(user)
+    return client
+
+
+def call(endpoint: Endpoint, client: APIClient, world: World) -> Response:
+    url = endpoint.url(world)
+    if endpoint.body is None:
+        return client.generic(endpoint.method, url)
+    send = getattr(client, endpoint.method.lower())
+    return send(url, endpoint.body(world), format="multipart" if endpoint.multipart else "json")
+
+
+def outcome(response: Response) -> int:
+    """Return 200 for any success, else the status code."""
+    return 200 if 200 <= response.status_code < 300 else response.status_code
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_endpoint_answers_each_caller_by_role(endpoint, actor, world):
+    response = call(endpoint, client_for(actor, world), world)
+    assert outcome(response) == expected_status(endpoint, actor), response.content
+    assert response.status_code < 300 or set(response.json()["error"]) == {"code", "message", "fields"}
+
+
+def _api_routes(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, set[str]]]:
+    """Yield (route, URL name, HTTP methods) for every URL the project serves."""
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _api_routes(pattern.url_patterns, route, inner)
+        elif isinstance(pattern, URLPattern):
+            view_class = getattr(pattern.callback, "view_class", None)
+            # A function view may answer any method, so it can only match the table as "ANY".
+            methods = {m.upper() for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)}
+            yield route, f"{namespace}{pattern.name}", methods if view_class else {"ANY"}
+
+
+def test_every_api_route_is_in_the_table():
+    served = {
+        (name, method)
+        for route, name, methods in _api_routes(get_resolver().url_patterns)
+        if route.startswith("api/")
+        for method in methods
+    }
+    listed = {(f"surveys:{endpoint.name}", endpoint.method) for endpoint in ENDPOINTS} | PUBLIC
+    assert served == listed
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("name", ["version-list", "version-detail", "version-diff"])
+def test_published_versions_cannot_be_changed_through_the_api(name, method, world, owner_client):
+    kwargs = {**_published(world), "number": 1} if name == "version-detail" else _published(world)
+    response = owner_client.generic(method, reverse(f"surveys:{name}", kwargs=kwargs))
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
