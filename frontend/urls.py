@@ -1,2 +1,51 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from frontend import views
+
 app_name = "frontend"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("workspaces/", views.workspace_list, name="workspace-list"),
+    path("workspaces/<slug:slug>/", views.workspace_detail, name="workspace-detail"),
+    path("workspaces/<slug:slug>/surveys/new/", views.survey_create, name="survey-create"),
+    path("workspaces/<slug:slug>/members/", views.members, name="members"),
+    path("workspaces/<slug:slug>/members/add/", views.member_add, name="member-add"),
+    path("workspaces/<slug:slug>/members/<int:membership_id>/role/", views.member_role, name="member-role"),
+    path("workspaces/<slug:slug>/members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
+    path("workspaces/<slug:slug>/import/", views.xlsform_import, name="xlsform-import"),
+    path("surveys/<slug:slug>/", views.survey_builder, name="survey-builder"),
+    path("surveys/<slug:slug>/settings/", views.survey_settings, name="survey-settings"),
+    path("surveys/<slug:slug>/pages/add/", views.page_add, name="page-add"),
+    path("surveys/<slug:slug>/preview/", views.survey_preview, name="survey-preview"),
+    path("surveys/<slug:slug>/publish/", views.survey_publish, name="survey-publish"),
+    path("surveys/<slug:slug>/close/", views.survey_close, name="survey-close"),
+    path("surveys/<slug:slug>/reopen/", views.survey_reopen, name="survey-reopen"),
+    path("surveys/<slug:slug>/archive/", views.survey_archive, name="survey-archive"),
+    path("surveys/<slug:slug>/versions/", views.survey_versions, name="survey-versions"),
+    path("surveys/<slug:slug>/versions/diff/", views.survey_diff, name="survey-diff"),
+    path("surveys/<slug:slug>/xlsform.xlsx", views.survey_export, name="survey-export"),
+    path("builder/pages/<int:page_id>/update/", views.page_update, name="page-update"),
+    path("builder/pages/<int:page_id>/move/", views.page_move, name="page-move"),
+    path("builder/pages/<int:page_id>/delete/", views.page_delete, name="page-delete"),
+    path("builder/pages/<int:page_id>/questions/add/", views.question_add, name="question-add"),
+    path("builder/questions/<int:question_id>/update/", views.question_update, name="question-update"),
+    path("builder/questions/<int:question_id>/move/", views.question_move, name="question-move"),
+    path("builder/questions/<int:question_id>/move-to-page/", views.question_move_page, name="question-move-page"),
+    path("builder/questions/<int:question_id>/delete/", views.question_delete, name="question-delete"),
+    path("builder/questions/<int:question_id>/choices/add/", views.choice_add, name="choice-add"),
+    path("builder/choices/<int:choice_id>/update/", views.choice_update, name="choice-update"),
+    path("builder/choices/<int:choice_id>/move/", views.choice_move, name="choice-move"),
+    path("builder/choices/<int:choice_id>/delete/", views.choice_delete, name="choice-delete"),
+    path("builder/logic/<str:kind>/<int:target_id>/add/", views.logic_add, name="logic-add"),
+    path("builder/logic/<str:kind>/<int:target_id>/remove/", views.logic_remove, name="logic-remove"),
+    path("builder/logic/<str:kind>/<int:target_id>/match/", views.logic_match, name="logic-match"),
+    path(
+        "builder/logic/<str:kind>/<int:target_id>/condition-form/",
+        views.logic_condition_form,
+        name="logic-condition-form",
+    ),
+]
