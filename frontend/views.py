@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from frontend import builder, forms, preview
+from frontend import builder, forms, lint_display, preview
 from surveys import selectors, services
 from surveys.core.questionnaire import Problem
 from surveys.core.roles import Capability, has_capability
@@ -796,13 +796,38 @@ def _problem_details(problems: Sequence[Problem], survey: Survey) -> list[builde
     return details
 
 
-@require_POST
+def _publish_review(
+    request: HttpRequest, survey: Survey, *, refusal: services.LintFindingsUnresolved | None = None
+) -> HttpResponse:
+    """Render the linter's findings grouped by severity with the confirmation and the override reason."""
+    context = {
+        "survey": survey,
+        "head": _survey_head(request, survey),
+        "review": lint_display.survey_lint_view(survey),
+        "refusal": refusal,
+        "override_reason": request.POST.get("override_reason", ""),
+        "confirm_warnings": bool(request.POST.get("confirm_warnings")),
+    }
+    status = refusal.http_status if refusal is not None else 200
+    return render(request, "frontend/lint/publish.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
 @researcher_view
 def survey_publish(request: HttpRequest, slug: str) -> HttpResponse:
-    """Publish the working questionnaire as the next version, or list what prevents it."""
+    """Show the linter's findings before publishing (GET); publish the next version, or list what prevents it."""
     survey = selectors.get_survey_for_user(slug=slug, user=request.user, capability=Capability.EDIT)
+    if request.method == "GET":
+        return _publish_review(request, survey)
     try:
-        version = services.publish_survey(survey=survey, published_by=request.user)
+        version = services.publish_survey(
+            survey=survey,
+            published_by=request.user,
+            override_reason=request.POST.get("override_reason", ""),
+            confirm_warnings=bool(request.POST.get("confirm_warnings")),
+        )
+    except services.LintFindingsUnresolved as refusal:
+        return _publish_review(request, survey, refusal=refusal)
     except services.SurveyNotPublishable as error:
         failure = builder.Failure(
             "publish",

@@ -52,6 +52,7 @@ from surveys.serializers import (
     WorkspaceInputSerializer,
     WorkspaceOutputSerializer,
 )
+from surveys.serializers_lint import LintRefusalOutputSerializer, lint_refusal_response
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -349,15 +350,32 @@ class SurveyPublishApi(JsonApi):
         tags=["surveys"],
         summary="Publish the working questionnaire as a new immutable version and open the survey",
         parameters=[SURVEY_SLUG],
+        description="The linter's errors block publishing unless `override_reason` says why; its warnings need "
+        "`confirm_warnings`. A refusal by the linter is a 409 (`lint_errors` or `lint_warnings_unconfirmed`) "
+        "listing the findings awaiting a decision.",
         request=SurveyPublishInputSerializer,
-        responses={201: VersionOutputSerializer, **errors(400, 403, 404, 409)},
+        responses={
+            201: VersionOutputSerializer,
+            **errors(400, 403, 404),
+            409: OpenApiResponse(
+                LintRefusalOutputSerializer,
+                description="Refused in the current state: nothing changed since the last version, or the linter's "
+                "findings need a decision (then `findings` lists them).",
+            ),
+        },
     )
     def post(self, request: Request, slug: str) -> Response:
         survey = selectors.get_survey_for_user(slug=slug, user=request.user, capability=Capability.EDIT)
         data = validated(SurveyPublishInputSerializer, request.data)
-        version = services.publish_survey(
-            survey=survey, published_by=request.user, override_reason=data["override_reason"]
-        )
+        try:
+            version = services.publish_survey(
+                survey=survey,
+                published_by=request.user,
+                override_reason=data["override_reason"],
+                confirm_warnings=data["confirm_warnings"],
+            )
+        except services.LintFindingsUnresolved as refusal:
+            return lint_refusal_response(refusal)
         return Response(VersionOutputSerializer(version).data, status=status.HTTP_201_CREATED)
 
 

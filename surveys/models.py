@@ -76,6 +76,9 @@ class Survey(models.Model):
     target_margin_of_error = models.FloatField(null=True, blank=True)
     target_confidence_level = models.FloatField(null=True, blank=True)
     target_response_rate = models.FloatField(null=True, blank=True)
+    target_eligibility_rate = models.FloatField(null=True, blank=True)
+    target_expected_proportion = models.FloatField(null=True, blank=True)
+    # Derived from the margin of error when one is set; chosen directly otherwise.
     target_sample_size = models.PositiveIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)

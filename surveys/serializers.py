@@ -279,7 +279,14 @@ class SurveyOutputSerializer(serializers.Serializer):
 
 class SurveyPublishInputSerializer(serializers.Serializer):
     override_reason = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Why the survey is published despite warnings."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Why the survey is published despite the linter's errors; kept on the version.",
+    )
+    confirm_warnings = serializers.BooleanField(
+        required=False, default=False, help_text="True: the linter's warnings were reviewed; publish anyway."
     )
 
 

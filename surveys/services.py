@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from rest_framework.authtoken.models import Token
 
-from surveys import selectors
+from surveys import linting, planner, selectors
 from surveys.core.questionnaire import (
     CHOICE_TYPES,
     LANGUAGES,
@@ -34,6 +34,7 @@ from surveys.core.questionnaire import (
     validate_survey,
 )
 from surveys.core.roles import Role
+from surveys.core.survey_plan import SurveyPlan
 from surveys.core.xlsform import XLSFormError, XLSFormProblem, read_xlsform
 from surveys.errors import Conflict, InvalidInput
 from surveys.models import Choice, Membership, Page, Question, Survey, SurveyVersion, Workspace
@@ -207,13 +208,37 @@ def create_survey(
     return survey
 
 
-SURVEY_TARGET_FIELDS = (
-    "target_population",
-    "target_margin_of_error",
-    "target_confidence_level",
-    "target_response_rate",
-    "target_sample_size",
-)
+SURVEY_TARGET_FIELDS = tuple(planner.TARGET_FIELDS)
+
+
+def _planned_targets(survey: Survey, changes: Mapping[str, Any]) -> tuple[dict[str, Any], SurveyPlan]:
+    """Return the survey's targets with ``changes`` applied and the plan they imply, checked by the core.
+
+    With a margin of error the answers needed are derived from it, so they are recomputed unless
+    they were given explicitly (which, with a margin, the core refuses).
+    """
+    targets = {name: changes.get(name, getattr(survey, name)) for name in SURVEY_TARGET_FIELDS}
+    if "target_sample_size" not in changes and targets["target_margin_of_error"] is not None:
+        targets["target_sample_size"] = None
+    plan = planner.plan_for_targets(targets)
+    targets["target_sample_size"] = plan.required_responses
+    return targets, plan
+
+
+@transaction.atomic
+def update_survey_plan(*, survey: Survey, **changes: Any) -> SurveyPlan:
+    """Store the survey's sample-size targets and return the plan; a bad target changes nothing.
+
+    Targets left out keep their stored value; pass None to clear one.
+    """
+    unknown = set(changes) - set(SURVEY_TARGET_FIELDS)
+    if unknown:
+        raise InvalidInput(_("Unknown fields: {names}.").format(names=", ".join(sorted(unknown))))
+    targets, plan = _planned_targets(survey, changes)
+    for name, value in targets.items():
+        setattr(survey, name, value)
+    survey.save(update_fields=[*SURVEY_TARGET_FIELDS, "updated_at"])
+    return plan
 
 
 @transaction.atomic
@@ -222,6 +247,8 @@ def update_survey(*, survey: Survey, **changes: Any) -> Survey:
     unknown = set(changes) - {"title", "description", "languages", "default_language", *SURVEY_TARGET_FIELDS}
     if unknown:
         raise InvalidInput(_("Unknown fields: {names}.").format(names=", ".join(sorted(unknown))))
+    # Checked before anything is set, so a refused target leaves the instance as it was.
+    targets = _planned_targets(survey, changes)[0] if any(name in changes for name in SURVEY_TARGET_FIELDS) else {}
     if "title" in changes:
         survey.title = _clean_text(changes["title"], "title", required=True, limit=200)
     if "description" in changes:
@@ -230,9 +257,8 @@ def update_survey(*, survey: Survey, **changes: Any) -> Survey:
         survey.languages, survey.default_language = _clean_languages(
             changes.get("languages", survey.languages), changes.get("default_language", survey.default_language)
         )
-    for name in SURVEY_TARGET_FIELDS:
-        if name in changes:
-            setattr(survey, name, changes[name])
+    for name, value in targets.items():
+        setattr(survey, name, value)
     survey.save()
     return survey
 
@@ -674,9 +700,58 @@ class SurveyNotPublishable(InvalidInput):
         )
 
 
+class LintFindingsUnresolved(Conflict):
+    """The linter's errors (without an override reason) or warnings (unconfirmed) stop publishing.
+
+    ``findings`` holds every finding still needing the researcher's decision, errors first.
+    """
+
+    def __init__(self, findings: Sequence[linting.SurveyFinding], message: str) -> None:
+        self.findings = list(findings)
+        fields: dict[str, list[str]] = {}
+        for item in self.findings:
+            path = f"questions.{item.question_key}" if item.question_key else "survey"
+            fields.setdefault(path, []).append(item.finding.message.render(_))
+        super().__init__(message, fields=fields)
+
+
+class LintBlocksPublish(LintFindingsUnresolved):
+    code = "lint_errors"
+
+
+class LintWarningsUnconfirmed(LintFindingsUnresolved):
+    code = "lint_warnings_unconfirmed"
+
+
+def _check_lint(spec: SurveySpec, *, override_reason: str, confirm_warnings: bool) -> None:
+    lint = linting.lint_survey_spec(spec)
+    errors = lint.errors if not override_reason else ()
+    warnings = lint.warnings if not confirm_warnings else ()
+    if errors:
+        message = ngettext(
+            "The linter found {count} error that biases or breaks answers; fix it or give a reason to publish anyway.",
+            "The linter found {count} errors that bias or break answers; fix them or give a reason to publish anyway.",
+            len(errors),
+        ).format(count=len(errors))
+        raise LintBlocksPublish([*errors, *warnings], message)
+    if warnings:
+        message = ngettext(
+            "The linter found {count} warning; review it and confirm to publish.",
+            "The linter found {count} warnings; review them and confirm to publish.",
+            len(warnings),
+        ).format(count=len(warnings))
+        raise LintWarningsUnconfirmed(warnings, message)
+
+
 @transaction.atomic
-def publish_survey(*, survey: Survey, published_by: User | None, override_reason: str = "") -> SurveyVersion:
-    """Freeze the working questionnaire as the next immutable version and open the survey."""
+def publish_survey(
+    *, survey: Survey, published_by: User | None, override_reason: str = "", confirm_warnings: bool = False
+) -> SurveyVersion:
+    """Freeze the working questionnaire as the next immutable version and open the survey.
+
+    The linter's errors block publishing unless ``override_reason`` says why (it is kept on the
+    version); its warnings need ``confirm_warnings``.
+    """
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
     if survey.status == Survey.Status.ARCHIVED:
         raise Conflict(_("An archived survey cannot be published."))
@@ -684,6 +759,8 @@ def publish_survey(*, survey: Survey, published_by: User | None, override_reason
     problems = validate_survey(spec, for_publish=True)
     if problems:
         raise SurveyNotPublishable(problems)
+    override_reason = (override_reason or "").strip()
+    _check_lint(spec, override_reason=override_reason, confirm_warnings=confirm_warnings)
     snapshot = spec.to_dict()
     latest = selectors.get_latest_version(survey=survey)
     if latest is not None and latest.snapshot == snapshot:
@@ -696,7 +773,7 @@ def publish_survey(*, survey: Survey, published_by: User | None, override_reason
         number=number,
         snapshot=snapshot,
         published_by=published_by,
-        lint_override_reason=(override_reason or "").strip(),
+        lint_override_reason=override_reason,
     )
     if survey.status != Survey.Status.OPEN:
         survey.mark_open()
