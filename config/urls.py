@@ -18,6 +18,7 @@ urlpatterns = [
         name="api-redoc",
     ),
     path("api/", include("surveys.urls")),
+    path("api/", include("responses.urls")),
     path("", include("frontend.urls")),
 ]
 if settings.DEBUG:

@@ -1,11 +1,21 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend import views
+from frontend import lint_views, planner_views, respond_views, views
 
 app_name = "frontend"
 urlpatterns = [
     path("", views.home, name="home"),
+    # Respondents: public links, personal invitations, resume links.
+    path("r/resume/<str:token>/", respond_views.respond_resume, name="respond-resume"),
+    path("r/<slug:slug>/", respond_views.respond_public, name="respond-public"),
+    path("i/<str:token>/", respond_views.respond_invitation, name="respond-invitation"),
+    path("surveys/<slug:slug>/collectors/new/", respond_views.collector_create, name="collector-create"),
+    path("surveys/<slug:slug>/quotas/new/", respond_views.quota_create, name="quota-create"),
+    path("collectors/<int:collector_id>/update/", respond_views.collector_update, name="collector-update"),
+    path("quotas/<int:quota_id>/delete/", respond_views.quota_delete, name="quota-delete"),
+    path("lint/rules/", lint_views.rule_index, name="lint-rule-index"),
+    path("lint/rules/<str:rule_id>/", lint_views.rule_detail, name="lint-rule"),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -20,6 +30,9 @@ urlpatterns = [
     path("surveys/<slug:slug>/", views.survey_builder, name="survey-builder"),
     path("surveys/<slug:slug>/settings/", views.survey_settings, name="survey-settings"),
     path("surveys/<slug:slug>/pages/add/", views.page_add, name="page-add"),
+    path("surveys/<slug:slug>/plan/", planner_views.survey_plan, name="survey-plan"),
+    path("surveys/<slug:slug>/plan/preview/", planner_views.survey_plan_preview, name="survey-plan-preview"),
+    path("planner/", planner_views.calculators, name="planner"),
     path("surveys/<slug:slug>/preview/", views.survey_preview, name="survey-preview"),
     path("surveys/<slug:slug>/publish/", views.survey_publish, name="survey-publish"),
     path("surveys/<slug:slug>/close/", views.survey_close, name="survey-close"),
@@ -36,6 +49,8 @@ urlpatterns = [
     path("builder/questions/<int:question_id>/move/", views.question_move, name="question-move"),
     path("builder/questions/<int:question_id>/move-to-page/", views.question_move_page, name="question-move-page"),
     path("builder/questions/<int:question_id>/delete/", views.question_delete, name="question-delete"),
+    path("builder/questions/<int:question_id>/lint/", lint_views.question_lint, name="question-lint"),
+    path("builder/questions/<int:question_id>/lint/apply/", lint_views.lint_apply, name="lint-apply"),
     path("builder/questions/<int:question_id>/choices/add/", views.choice_add, name="choice-add"),
     path("builder/choices/<int:choice_id>/update/", views.choice_update, name="choice-update"),
     path("builder/choices/<int:choice_id>/move/", views.choice_move, name="choice-move"),

@@ -135,6 +135,13 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 XLSFORM_MAX_BYTES = 5 * 1024 * 1024
+# A respondent's page or an API submission: generous for long answers, far below the upload limit.
+RESPONSES_MAX_REQUEST_BYTES = int(os.environ.get("RESPONSES_MAX_REQUEST_BYTES", 512 * 1024))
+# More finished responses than this from one address within the window are flagged for review.
+RESPONSES_RATE_LIMIT = {
+    "count": int(os.environ.get("RESPONSES_RATE_LIMIT_COUNT", "20")),
+    "window_seconds": int(os.environ.get("RESPONSES_RATE_LIMIT_WINDOW", "600")),
+}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SoWhat <no-reply@sowhat.local>")
@@ -176,6 +183,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "SoWhat API",
     "DESCRIPTION": "Design questionnaires, collect answers and turn them into evidence-backed insights.",
     "VERSION": "1.0.0",
+    # Collectors and responses reuse the field names "kind" and "status" with their own choices.
+    "ENUM_NAME_OVERRIDES": {
+        "CollectorKindEnum": "responses.models.Collector.Kind",
+        "ResponseStatusEnum": "responses.models.Response.Status",
+    },
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

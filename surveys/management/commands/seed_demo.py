@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -332,6 +333,8 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(_("The demo survey “{title}” already exists.").format(title=spec.title.vi))
+        # The public link belongs to the responses app, which builds on this one: ask for it by name.
+        call_command("public_link", survey.slug, stdout=self.stdout)
         self.stdout.write(
             _("Demo login (local use only): {email} / {password}").format(email=DEMO_EMAIL, password=DEMO_PASSWORD)
         )

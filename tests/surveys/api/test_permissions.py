@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.response import Response
 from rest_framework.test import APIClient
 
+from responses import services as response_services
 from surveys import selectors, services
 from surveys.core.roles import Capability, Role, has_capability
 from tests.factories import MembershipFactory, UserFactory
@@ -26,7 +27,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @dataclass(frozen=True)
 class Endpoint:
-    name: str  # URL name in the "surveys" namespace
+    name: str  # URL name in the "surveys" namespace, or "namespace:name" for another app's API
     method: str
     needs: Capability | None  # None: any signed-in user may call it
     kwargs: Callable[[World], dict[str, Any]] = lambda world: {}
@@ -36,7 +37,11 @@ class Endpoint:
 
     def url(self, world: World) -> str:
         query = self.query(world) if self.query else ""
-        return reverse(f"surveys:{self.name}", kwargs=self.kwargs(world)) + query
+        return reverse(self.qualified_name, kwargs=self.kwargs(world)) + query
+
+    @property
+    def qualified_name(self) -> str:
+        return self.name if ":" in self.name else f"surveys:{self.name}"
 
     def __str__(self) -> str:
         return f"{self.method} {self.name}{'?…' if self.query else ''}"
@@ -59,7 +64,16 @@ def _import_body(world: World) -> dict[str, Any]:
     return {"workspace": world.workspace.slug, "file": SimpleUploadedFile("survey.xlsx", workbook, XLSX)}
 
 
-VIEW, EDIT, MANAGE = Capability.VIEW, Capability.EDIT, Capability.MANAGE
+def _collector(world: World) -> dict[str, Any]:
+    return {"collector_id": response_services.create_collector(survey=world.published).id}
+
+
+def _quota(world: World) -> dict[str, Any]:
+    quota = response_services.create_quota(survey=world.published, name="Có", question_key="q1", values=["a"], limit=10)
+    return {"quota_id": quota.id}
+
+
+VIEW, EDIT, MANAGE, ANALYSE = Capability.VIEW, Capability.EDIT, Capability.MANAGE, Capability.ANALYSE
 
 ENDPOINTS = [
     Endpoint("workspace-list", "GET", None),
@@ -90,6 +104,9 @@ ENDPOINTS = [
     Endpoint("survey-questionnaire", "GET", VIEW, _survey),
     Endpoint("survey-export", "GET", VIEW, _survey),
     Endpoint("survey-publish", "POST", EDIT, _survey, body=lambda w: {}),
+    Endpoint("survey-lint", "GET", VIEW, _survey),
+    Endpoint("lint-question", "POST", None, body=lambda w: {"text": "Bạn có thích website mới tuyệt vời không?"}),
+    Endpoint("lint-rule-list", "GET", None),
     Endpoint("survey-close", "POST", EDIT, _published),
     Endpoint("survey-reopen", "POST", EDIT, lambda w: {"slug": w.closed.slug}),
     Endpoint("survey-archive", "POST", EDIT, _survey),
@@ -129,13 +146,47 @@ ENDPOINTS = [
         "choice-detail", "PATCH", EDIT, lambda w: {"choice_id": w.choice.id}, body=lambda w: {"label": {"vi": "Rất có"}}
     ),
     Endpoint("choice-detail", "DELETE", EDIT, lambda w: {"choice_id": w.choice.id}),
+    Endpoint("survey-plan", "GET", VIEW, _survey),
+    Endpoint(
+        "survey-plan",
+        "PUT",
+        EDIT,
+        _survey,
+        body=lambda w: {"target_population": 1000, "target_margin_of_error": 0.05, "target_response_rate": 0.2},
+    ),
+    Endpoint("sample-size-proportion", "POST", None, body=lambda w: {"margin": 0.05}),
+    Endpoint("sample-size-margin", "POST", None, body=lambda w: {"n": 400}),
+    Endpoint("sample-size-mean", "POST", None, body=lambda w: {"sd": 1.2, "margin": 0.1}),
+    Endpoint("sample-size-invitations", "POST", None, body=lambda w: {"n": 278, "response_rate": 0.2}),
+    Endpoint("sample-size-two-proportions", "POST", None, body=lambda w: {"p1": 0.2, "p2": 0.25}),
+    Endpoint("sample-size-two-means", "POST", None, body=lambda w: {"effect_size": 0.5}),
+    Endpoint("sample-size-chi-square", "POST", None, body=lambda w: {"effect_size": 0.3, "df": 3}),
+    Endpoint("sample-size-segments", "POST", None, body=lambda w: {"segments": 3, "difference": 0.1}),
+    Endpoint("sample-size-segment-margins", "POST", None, body=lambda w: {"counts": {"Hà Nội": 120}}),
     Endpoint("version-list", "GET", VIEW, _published),
     Endpoint("version-detail", "GET", VIEW, lambda w: {**_published(w), "number": 1}),
     Endpoint("version-diff", "GET", VIEW, _published, query=lambda w: "?from=1&to=2"),
+    Endpoint("responses:collector-list", "GET", VIEW, _published),
+    Endpoint("responses:collector-list", "POST", EDIT, _published, body=lambda w: {"max_responses": 300}),
+    Endpoint("responses:collector-detail", "GET", VIEW, _collector),
+    Endpoint("responses:collector-detail", "PATCH", EDIT, _collector, body=lambda w: {"anonymous": True}),
+    Endpoint("responses:quota-list", "GET", VIEW, _published),
+    Endpoint(
+        "responses:quota-list",
+        "POST",
+        EDIT,
+        _published,
+        body=lambda w: {"name": "Có", "question_key": "q1", "values": ["a"], "limit": 5},
+    ),
+    Endpoint("responses:quota-detail", "GET", VIEW, _quota),
+    Endpoint("responses:quota-detail", "DELETE", EDIT, _quota),
+    Endpoint("responses:response-list", "GET", ANALYSE, _published),
 ]
 
 # Reachable without signing in; their behaviour is tested in test_auth.py and tests/test_openapi.py.
 PUBLIC = {("surveys:token-obtain", "POST"), ("api-schema", "GET"), ("api-docs", "GET"), ("api-redoc", "GET")}
+# Respondents submit without an account (tests/responses/test_api.py).
+PUBLIC |= {("responses:public-response-create", "POST")}
 
 ACTORS = ["anonymous", "outsider", *[role.value for role in Role]]
 
@@ -207,7 +258,7 @@ def test_every_api_route_is_in_the_table():
         if route.startswith("api/")
         for method in methods
     }
-    listed = {(f"surveys:{endpoint.name}", endpoint.method) for endpoint in ENDPOINTS} | PUBLIC
+    listed = {(endpoint.qualified_name, endpoint.method) for endpoint in ENDPOINTS} | PUBLIC
     assert served == listed
 
 

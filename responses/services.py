@@ -1,0 +1,661 @@
+"""Writes: collectors and quotas (researchers); starting, saving and submitting responses.
+
+A response is finished once. Its submission key is held unique by the database: a retry with
+the same key and the same answers gets the stored response back, the same key with different
+answers is refused as a conflict (ODK's semantics). Races between two submissions are settled
+by the constraint and by a compare-and-set on the response's status, never by the browser.
+"""
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from responses import selectors
+from responses.core import answers as answer_rules
+from responses.core import navigation, screening
+from responses.core.availability import Unavailable, unavailability
+from responses.models import Collector, Invitation, Quota, Response
+from surveys import selectors as survey_selectors
+from surveys.core.messages import Message
+from surveys.core.questionnaire import QuestionType, SurveySpec
+from surveys.errors import Conflict, InvalidInput, NotFound
+from surveys.models import Survey, SurveyVersion
+
+# --- errors -------------------------------------------------------------------------------
+
+
+class CollectorUnavailable(Conflict):
+    """The link accepts no new respondent now; ``reason`` says why (an ``Unavailable``)."""
+
+    code = "collector_unavailable"
+    MESSAGES = {
+        Unavailable.INACTIVE: gettext_lazy("This survey link is no longer active."),
+        Unavailable.SURVEY_NOT_OPEN: gettext_lazy("This survey is not open for answers."),
+        Unavailable.NOT_YET_OPEN: gettext_lazy("This survey is not open yet."),
+        Unavailable.CLOSED: gettext_lazy("This survey is closed."),
+        Unavailable.FULL: gettext_lazy("This survey has received all the responses it needs."),
+    }
+
+    def __init__(self, reason: Unavailable) -> None:
+        self.reason = reason
+        super().__init__(self.MESSAGES[reason], code=f"collector_{reason.value}")
+
+
+class AlreadyResponded(Conflict):
+    code = "already_responded"
+    default_message = gettext_lazy("You have already answered this survey. Thank you!")
+
+
+class SubmissionConflict(Conflict):
+    code = "submission_conflict"
+    default_message = gettext_lazy(
+        "This submission key was already used with different answers; the stored response was not changed."
+    )
+
+
+class AnswersInvalid(InvalidInput):
+    code = "answers_invalid"
+
+    def __init__(self, checked: answer_rules.CheckedAnswers) -> None:
+        self.checked = checked
+        fields = {key: [m.render(_) for m in messages] for key, messages in checked.errors_by_question().items()}
+        first = checked.errors[0].message.render(_)
+        super().__init__(_("Some answers need attention: {first}").format(first=first), fields=fields)
+
+
+def messages_as_fields(messages: Mapping[str, list[Message]]) -> dict[str, list[str]]:
+    return {key: [m.render(_) for m in items] for key, items in messages.items()}
+
+
+# --- collectors and quotas ----------------------------------------------------------------
+
+COLLECTOR_SETTINGS = (
+    "name",
+    "opens_at",
+    "closes_at",
+    "max_responses",
+    "allow_multiple_per_browser",
+    "anonymous",
+    "is_active",
+)
+
+
+def _refuse(field_name: str, message: str) -> InvalidInput:
+    return InvalidInput(message, fields={field_name: [message]})
+
+
+def _clean_collector_settings(collector: Collector, changes: Mapping[str, Any]) -> None:
+    unknown = sorted(set(changes) - set(COLLECTOR_SETTINGS))
+    if unknown:
+        raise _refuse(unknown[0], _("Unknown setting “{name}”.").format(name=unknown[0]))
+    for name, value in changes.items():
+        if name == "name":
+            value = (value or "").strip()
+            if len(value) > 120:
+                raise _refuse("name", _("A name has at most 120 characters."))
+        elif name in ("opens_at", "closes_at"):
+            if value is not None and not isinstance(value, dt.datetime):
+                raise _refuse(name, _("Enter a date and time."))
+            if value is not None and timezone.is_naive(value):
+                value = timezone.make_aware(value)
+        elif name == "max_responses":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise _refuse(
+                    "max_responses", _("The maximum number of responses must be a whole number of 1 or more.")
+                )
+        elif not isinstance(value, bool):
+            raise _refuse(name, _("Choose yes or no."))
+        setattr(collector, name, value)
+    if collector.opens_at and collector.closes_at and collector.closes_at <= collector.opens_at:
+        raise _refuse("closes_at", _("The closing time must come after the opening time."))
+
+
+@transaction.atomic
+def create_collector(
+    *, survey: Survey, created_by: Any = None, kind: str = Collector.Kind.PUBLIC, **settings_: Any
+) -> Collector:
+    """Create a collector (a public link by default) for ``survey``."""
+    if kind not in Collector.Kind.values:
+        raise _refuse("kind", _("Unknown kind of collector “{kind}”.").format(kind=kind))
+    if survey.status == Survey.Status.ARCHIVED:
+        raise Conflict(_("An archived survey collects no more answers."))
+    collector = Collector(survey=survey, kind=kind, created_by=created_by)
+    _clean_collector_settings(collector, settings_)
+    if not collector.name:
+        collector.name = _("Public link") if kind == Collector.Kind.PUBLIC else _("Personal invitations")
+    collector.save()
+    return collector
+
+
+@transaction.atomic
+def update_collector(*, collector: Collector, **changes: Any) -> Collector:
+    """Change a collector's dates, limits and options (its link never changes)."""
+    _clean_collector_settings(collector, changes)
+    collector.save()
+    return collector
+
+
+@transaction.atomic
+def create_quota(
+    *,
+    survey: Survey,
+    name: str,
+    question_key: str,
+    values: list[str],
+    limit: int,
+    collector: Collector | None = None,
+) -> Quota:
+    """Limit the finished responses whose single-choice answer to ``question_key`` is in ``values``."""
+    name = (name or "").strip()
+    if not name:
+        raise _refuse("name", _("A name is required."))
+    if len(name) > 120:
+        raise _refuse("name", _("A name has at most 120 characters."))
+    if collector is not None and collector.survey_id != survey.id:
+        raise _refuse("collector", _("This collector belongs to another survey."))
+    question = selectors.get_quota_spec(survey=survey).question(question_key or "")
+    if question is None:
+        raise _refuse("question_key", _("The survey has no question “{key}”.").format(key=question_key))
+    if question.type != QuestionType.SINGLE_CHOICE:
+        raise _refuse("question_key", _("A quota counts the answers to a single choice question."))
+    codes = question.choice_values()
+    values = [str(value) for value in (values or [])]
+    if not values:
+        raise _refuse("values", _("Choose at least one option."))
+    unknown = [value for value in values if value not in codes]
+    if unknown:
+        raise _refuse(
+            "values", _("Question “{key}” has no option “{value}”.").format(key=question.key, value=unknown[0])
+        )
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise _refuse("limit", _("The limit must be a whole number of 0 or more."))
+    return Quota.objects.create(
+        survey=survey,
+        collector=collector,
+        name=name,
+        question_key=question.key,
+        values=sorted(set(values), key=codes.index),
+        limit=limit,
+    )
+
+
+def delete_quota(*, quota: Quota) -> None:
+    quota.delete()
+
+
+# --- respondents: availability and start ----------------------------------------------------
+
+
+def check_collector_accepts(*, collector: Collector, now: dt.datetime | None = None) -> None:
+    """Raise CollectorUnavailable when the collector refuses a new respondent."""
+    reason = unavailability(
+        now=now or timezone.now(),
+        is_active=collector.is_active,
+        survey_is_open=collector.survey.status == Survey.Status.OPEN,
+        opens_at=collector.opens_at,
+        closes_at=collector.closes_at,
+        max_responses=collector.max_responses,
+        finished_count=selectors.count_finished(collector=collector) if collector.max_responses else 0,
+    )
+    if reason is not None:
+        raise CollectorUnavailable(reason)
+
+
+def check_response_can_continue(*, response: Response, now: dt.datetime | None = None) -> None:
+    """Raise CollectorUnavailable when a started response may no longer be answered.
+
+    The maximum number of responses does not stop someone already answering: they finish.
+    """
+    collector = response.collector
+    if collector is None:
+        return
+    reason = unavailability(
+        now=now or timezone.now(),
+        is_active=collector.is_active,
+        survey_is_open=collector.survey.status == Survey.Status.OPEN,
+        opens_at=None,
+        closes_at=collector.closes_at,
+        max_responses=None,
+        finished_count=0,
+    )
+    if reason is not None:
+        raise CollectorUnavailable(reason)
+
+
+def current_version(*, survey: Survey) -> SurveyVersion:
+    version = survey_selectors.get_latest_version(survey=survey)
+    if version is None:
+        raise CollectorUnavailable(Unavailable.SURVEY_NOT_OPEN)
+    return version
+
+
+@dataclass(frozen=True)
+class Client:
+    """What the request tells about the respondent; dropped for anonymous collectors."""
+
+    ip_address: str | None = None
+    user_agent: str = ""
+    browser_id: str = ""
+
+    def for_collector(self, collector: Collector) -> "Client":
+        if collector.anonymous:
+            return Client(browser_id=self.browser_id)
+        return Client(self.ip_address or None, (self.user_agent or "")[:400], self.browser_id)
+
+
+def _find_started(
+    collector: Collector, *, resume_token: str, invitation: Invitation | None, browser_key: str | None
+) -> Response | None:
+    clauses = Q(resume_token=resume_token) if resume_token else Q(pk__in=[])
+    if invitation is not None:
+        clauses |= Q(invitation=invitation)
+    if browser_key:
+        clauses |= Q(collector=collector, once_per_browser_key=browser_key)
+    return Response.objects.filter(clauses).select_related("collector__survey", "version").first()
+
+
+@transaction.atomic
+def start_response(
+    *,
+    collector: Collector,
+    client: Client,
+    language: str,
+    resume_token: str = "",
+    started_at: dt.datetime | None = None,
+    invitation: Invitation | None = None,
+    now: dt.datetime | None = None,
+) -> Response:
+    """Return the respondent's response, starting one when they have none yet.
+
+    The same ``resume_token`` (drawn when the first page was shown), invitation or — where one
+    answer per browser is the rule — browser returns the response already started, so a double
+    click on the first page never makes two. A finished one is returned as it is; the caller
+    decides what to show.
+    """
+    now = now or timezone.now()
+    browser_key = client.browser_id or None
+    if collector.allow_multiple_per_browser or collector.kind == Collector.Kind.INVITATION:
+        browser_key = None
+    existing = _find_started(collector, resume_token=resume_token, invitation=invitation, browser_key=browser_key)
+    if existing is not None:
+        if existing.collector_id != collector.id:
+            raise NotFound()
+        return existing
+    check_collector_accepts(collector=collector, now=now)
+    version = current_version(survey=collector.survey)
+    spec = version.spec()
+    client = client.for_collector(collector)
+    values = {
+        "survey": collector.survey,
+        "version": version,
+        "collector": collector,
+        "invitation": invitation,
+        "language": language if language in spec.languages else spec.default_language,
+        "started_at": min(started_at, now) if started_at else now,
+        "ip_address": client.ip_address,
+        "user_agent": client.user_agent,
+        "browser_id": client.browser_id,
+        "once_per_browser_key": browser_key,
+    }
+    if resume_token:
+        values["resume_token"] = resume_token
+    try:
+        with transaction.atomic():  # a savepoint: the race's loser can still read the winner
+            response = Response.objects.create(**values)
+    except IntegrityError:
+        existing = _find_started(collector, resume_token=resume_token, invitation=invitation, browser_key=browser_key)
+        if existing is None:
+            raise
+        return existing
+    if invitation is not None:
+        _advance_invitation(invitation, Invitation.Status.STARTED, now)
+    return response
+
+
+_INVITATION_ORDER = [
+    Invitation.Status.CREATED,
+    Invitation.Status.SENT,
+    Invitation.Status.OPENED,
+    Invitation.Status.STARTED,
+    Invitation.Status.COMPLETED,
+]
+
+
+def _advance_invitation(invitation: Invitation, status: str, now: dt.datetime) -> None:
+    """Move an invitation forward (never back: a completed one stays completed)."""
+    current = invitation.status
+    if current in _INVITATION_ORDER and _INVITATION_ORDER.index(current) >= _INVITATION_ORDER.index(status):
+        return
+    invitation.status = status
+    stamp = {
+        Invitation.Status.OPENED: "opened_at",
+        Invitation.Status.STARTED: "started_at",
+        Invitation.Status.COMPLETED: "completed_at",
+    }[status]
+    if getattr(invitation, stamp) is None:
+        setattr(invitation, stamp, now)
+    invitation.save(update_fields=["status", stamp])
+
+
+def mark_invitation_opened(*, invitation: Invitation, now: dt.datetime | None = None) -> Invitation:
+    """Record that the respondent opened their personal link."""
+    _advance_invitation(invitation, Invitation.Status.OPENED, now or timezone.now())
+    return invitation
+
+
+# --- respondents: pages and submission ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """What saving a page did: the answers kept, the errors to show, where to go."""
+
+    response: Response
+    checked: answer_rules.CheckedAnswers
+    screened_out: bool = False
+    replayed: bool = False  # a retry of a submission already stored
+    first_invalid_page: int | None = None  # submitting found errors on this (earlier) page
+    errors: dict[str, list[Message]] = field(default_factory=dict)
+    next_page: str | None = None  # the keys of the pages around this one, for the answers now stored
+    previous_page: str | None = None
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors and self.first_invalid_page is None
+
+
+def _lock(response: Response) -> Response:
+    return (
+        Response.objects.select_for_update(of=("self",))
+        .select_related("collector__survey", "version")
+        .get(pk=response.pk)
+    )
+
+
+def _full_quota(response: Response, answers: Mapping[str, object], keys: set[str] | None = None) -> Quota | None:
+    """Return a quota that the answers fall in and that is already full, if any.
+
+    The quota rows are locked first, so two respondents racing for the last place are counted
+    one after the other (on PostgreSQL; SQLite runs one write transaction at a time anyway).
+    """
+    quotas = Quota.objects.filter(survey_id=response.survey_id).filter(
+        Q(collector__isnull=True) | Q(collector_id=response.collector_id)
+    )
+    if keys is not None:
+        quotas = quotas.filter(question_key__in=keys)
+    for quota in quotas.select_for_update().order_by("id"):
+        matches = answer_rules.answer_matches(answers.get(quota.question_key), quota.values)
+        if matches and selectors.count_in_quota(quota=quota) >= quota.limit:
+            return quota
+    return None
+
+
+def _screen_out(response: Response, answers: Mapping[str, object], now: dt.datetime) -> Response:
+    response.answers = dict(answers)
+    response.answers_hash = answer_rules.answers_digest(answers)
+    response.status = Response.Status.SCREENED_OUT
+    response.submitted_at = now
+    response.duration_seconds = max(0, int((now - response.started_at).total_seconds()))
+    response.save()
+    return response
+
+
+@transaction.atomic
+def save_page(
+    *,
+    response: Response,
+    page_key: str,
+    raw: Mapping[str, object],
+    language: str = "",
+    move: str = "next",
+    now: dt.datetime | None = None,
+) -> PageResult:
+    """Keep the valid answers of one page and report the others' errors.
+
+    ``move`` is where the respondent goes: "next" (required questions must be answered),
+    "back" or "stay" (saving for later: blanks are fine). Answers that do not fit their question
+    are never stored. The page a resume link opens becomes the one moved to. A page answer that
+    falls in a full quota screens the respondent out there and then.
+    """
+    if move not in ("next", "back", "stay"):
+        raise _refuse("move", _("Unknown move “{move}”.").format(move=move))
+    now = now or timezone.now()
+    response = _lock(response)
+    if response.is_finished:
+        raise AlreadyResponded()
+    check_response_can_continue(response=response, now=now)
+    spec = response.version.spec()
+    page = next((page for page in spec.pages if page.key == page_key), None)
+    if page is None:
+        raise _refuse("page", _("This survey has no page “{key}”.").format(key=page_key))
+    checked = answer_rules.check_page(spec, page, raw, earlier=response.answers, enforce_required=move == "next")
+    own = answer_rules.page_question_keys(page)
+    merged = {key: value for key, value in response.answers.items() if key not in own} | dict(checked.answers)
+    merged = answer_rules.drop_hidden(spec, merged)
+    if _full_quota(response, merged, keys={q.key for q in page.questions}) is not None:
+        return PageResult(_screen_out(response, merged, now), checked, screened_out=True)
+    route = navigation.route(spec, merged)
+    index = spec.pages.index(page)
+    following, previous = route.next_after(index), route.previous_before(index)
+    next_key = spec.pages[following].key if following is not None else None
+    previous_key = spec.pages[previous].key if previous is not None else None
+    resume_at = {"next": next_key, "back": previous_key}.get(move) if checked.is_valid else None
+    response.answers = merged
+    response.current_page = resume_at or page_key
+    if language in spec.languages:
+        response.language = language
+    response.save(update_fields=["answers", "current_page", "language", "updated_at"])
+    return PageResult(
+        response, checked, errors=checked.errors_by_question(), next_page=next_key, previous_page=previous_key
+    )
+
+
+def _rate_count(ip_address: str | None) -> int:
+    """Count one more finished response from ``ip_address`` in the current window."""
+    if not ip_address:
+        return 0
+    limit = screening.RateLimit(**settings.RESPONSES_RATE_LIMIT)
+    # The address is hashed: the cache never holds it, even for anonymous collectors.
+    key = "responses:rate:" + hashlib.sha256(ip_address.encode()).hexdigest()[:32]
+    if cache.add(key, 1, timeout=limit.window_seconds):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=limit.window_seconds)
+        return 1
+
+
+def _finish_fields(
+    response: Response,
+    spec: SurveySpec,
+    answers: Mapping[str, object],
+    *,
+    submission_key: uuid.UUID,
+    honeypot_filled: bool,
+    ip_address: str | None,
+    now: dt.datetime,
+    timed: bool,
+) -> dict[str, Any]:
+    duration = max(0.0, (now - response.started_at).total_seconds())
+    shown = navigation.route(spec, answers).visible_questions
+    reasons = screening.flag_reasons(
+        honeypot_filled=honeypot_filled,
+        duration_seconds=duration if timed else None,
+        question_count=len(shown),
+        recent_from_address=_rate_count(ip_address),
+        rate_limit=screening.RateLimit(**settings.RESPONSES_RATE_LIMIT),
+    )
+    return {
+        "answers": dict(answers),
+        "answers_hash": answer_rules.answers_digest(answers),
+        "status": Response.Status.FLAGGED if reasons else Response.Status.COMPLETE,
+        "flag_reasons": [reason.value for reason in reasons],
+        "submission_key": submission_key,
+        "submitted_at": now,
+        "duration_seconds": int(duration) if timed else None,
+    }
+
+
+def _replay(response: Response, submission_key: uuid.UUID, candidate: Mapping[str, object]) -> Response:
+    """Answer a submission that arrives for a finished response."""
+    if response.submission_key == submission_key:
+        if response.answers_hash == answer_rules.answers_digest(candidate):
+            return response
+        raise SubmissionConflict()
+    raise AlreadyResponded()
+
+
+@transaction.atomic
+def submit_page(
+    *,
+    response: Response,
+    page_key: str,
+    raw: Mapping[str, object],
+    submission_key: uuid.UUID,
+    language: str = "",
+    honeypot_filled: bool = False,
+    ip_address: str | None = None,
+    now: dt.datetime | None = None,
+) -> PageResult:
+    """Save the last page and finish the response, once.
+
+    A retry with the same key and the same answers (double click, network retry, back button)
+    returns the stored response; the same key with other answers is a SubmissionConflict.
+    """
+    now = now or timezone.now()
+    locked = _lock(response)
+    spec = locked.version.spec()
+    page = next((page for page in spec.pages if page.key == page_key), None)
+    if page is None:
+        raise _refuse("page", _("This survey has no page “{key}”.").format(key=page_key))
+    checked = answer_rules.check_page(spec, page, raw, earlier=locked.answers)
+    own = answer_rules.page_question_keys(page)
+    candidate = answer_rules.drop_hidden(
+        spec, {key: value for key, value in locked.answers.items() if key not in own} | dict(checked.answers)
+    )
+    if locked.is_finished:
+        return PageResult(_replay(locked, submission_key, candidate), checked, replayed=True)
+    check_response_can_continue(response=locked, now=now)
+    if not checked.is_valid:
+        result = save_page(response=locked, page_key=page_key, raw=raw, language=language, now=now)
+        return PageResult(result.response, result.checked, screened_out=result.screened_out, errors=result.errors)
+    whole = answer_rules.check_response(spec, candidate)
+    if not whole.is_valid:
+        # An earlier page lacks a required answer (its URL was skipped): keep this page, go there.
+        save_page(response=locked, page_key=page_key, raw=raw, language=language, now=now)
+        first_key = whole.errors[0].question
+        index = next(i for i, p in enumerate(spec.pages) if any(q.key == first_key for q in p.questions))
+        locked.refresh_from_db()
+        return PageResult(locked, whole, first_invalid_page=index, errors=whole.errors_by_question())
+    if language in spec.languages:
+        locked.language = language
+    if _full_quota(locked, candidate) is not None:
+        return PageResult(_screen_out(locked, candidate, now), whole, screened_out=True)
+    finish = _finish_fields(
+        locked,
+        spec,
+        candidate,
+        submission_key=submission_key,
+        honeypot_filled=honeypot_filled,
+        ip_address=ip_address,
+        now=now,
+        timed=True,
+    )
+    finish |= {"current_page": page_key, "language": locked.language, "updated_at": now}
+    try:
+        with transaction.atomic():
+            # Compare-and-set: only a partial response becomes finished, whoever comes second loses.
+            updated = Response.objects.filter(pk=locked.pk, status=Response.Status.PARTIAL).update(**finish)
+    except IntegrityError:
+        raise SubmissionConflict() from None  # the key finished another response
+    locked.refresh_from_db()
+    if not updated:
+        return PageResult(_replay(locked, submission_key, candidate), whole, replayed=True)
+    if locked.invitation_id is not None:
+        _advance_invitation(locked.invitation, Invitation.Status.COMPLETED, now)
+    return PageResult(locked, whole)
+
+
+@dataclass(frozen=True)
+class Submission:
+    response: Response
+    created: bool
+
+
+def _existing_submission(collector: Collector, submission_key: uuid.UUID, answers: Mapping[str, object]) -> Response:
+    existing = Response.objects.select_related("collector").get(submission_key=submission_key)
+    if existing.collector_id != collector.id or existing.answers_hash != answer_rules.answers_digest(answers):
+        raise SubmissionConflict()
+    return existing
+
+
+@transaction.atomic
+def submit_response(
+    *,
+    collector: Collector,
+    submission_key: uuid.UUID,
+    answers: Mapping[str, object],
+    language: str = "",
+    client: Client | None = None,
+    started_at: dt.datetime | None = None,
+    source: str = Response.Source.API,
+    now: dt.datetime | None = None,
+) -> Submission:
+    """Store a whole response at once (an API client, an offline app), idempotently by key."""
+    now = now or timezone.now()
+    client = (client or Client()).for_collector(collector)
+    version = current_version(survey=collector.survey)
+    spec = version.spec()
+    checked = answer_rules.check_response(spec, answers)
+    if Response.objects.filter(submission_key=submission_key).exists():
+        return Submission(_existing_submission(collector, submission_key, checked.answers), created=False)
+    if not checked.is_valid:
+        raise AnswersInvalid(checked)
+    check_collector_accepts(collector=collector, now=now)
+    response = Response(
+        survey=collector.survey,
+        version=version,
+        collector=collector,
+        source=source,
+        language=language if language in spec.languages else spec.default_language,
+        started_at=min(started_at, now) if started_at else now,
+        ip_address=client.ip_address,
+        user_agent=client.user_agent,
+        current_page=spec.pages[-1].key if spec.pages else "",
+    )
+    if _full_quota(response, checked.answers) is not None:
+        fields = {"status": Response.Status.SCREENED_OUT, "submitted_at": now, "submission_key": submission_key}
+        fields |= {"answers": dict(checked.answers), "answers_hash": answer_rules.answers_digest(checked.answers)}
+    else:
+        fields = _finish_fields(
+            response,
+            spec,
+            checked.answers,
+            submission_key=submission_key,
+            honeypot_filled=False,
+            ip_address=client.ip_address,
+            now=now,
+            timed=started_at is not None,
+        )
+    for name, value in fields.items():
+        setattr(response, name, value)
+    try:
+        with transaction.atomic():  # a savepoint: the losing twin of a race can read the winner
+            response.save(force_insert=True)
+    except IntegrityError:
+        if not Response.objects.filter(submission_key=submission_key).exists():
+            raise
+        return Submission(_existing_submission(collector, submission_key, checked.answers), created=False)
+    return Submission(response, created=True)
