@@ -8,7 +8,7 @@ from django.utils import translation
 
 from surveys import selectors, services
 from surveys.core.roles import Role
-from surveys.management.commands.seed_demo import DEMO_EMAIL
+from surveys.demo import DEMO_EMAIL
 from surveys.models import Choice, Membership, Page, Question, Survey, Workspace
 from tests.factories import UserFactory
 

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from surveys import selectors, services
 from surveys.core.xlsform import XLSFormProblem
+from surveys.demo import DEMO_EMAIL
 from surveys.errors import DomainError, NotFound
-from surveys.management.commands.seed_demo import DEMO_EMAIL
 from surveys.models import Workspace
 
 DEFAULT_WORKSPACE = "Imported"

@@ -28,12 +28,9 @@ from surveys.core.questionnaire import (
     SurveySpec,
     Text,
 )
+from surveys.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_WORKSPACE_NAME
 from surveys.errors import NotFound
 from surveys.models import Survey, Workspace
-
-DEMO_EMAIL = "demo@sowhat.local"
-DEMO_PASSWORD = "sowhat-demo"  # noqa: S105 — a documented local-only login, refused when DEBUG is off
-DEMO_WORKSPACE_NAME = "Cửa hàng Demo"
 
 
 def _choices(*items: tuple[str, str, str], exclusive: str = "", other: str = "") -> tuple[ChoiceSpec, ...]:
@@ -333,7 +330,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(_("The demo survey “{title}” already exists.").format(title=spec.title.vi))
-        # The public link belongs to the responses app, which builds on this one: ask for it by name.
+        # The demo spans every app, so the command lives in frontend, the top layer.
         call_command("public_link", survey.slug, stdout=self.stdout)
         self.stdout.write(
             _("Demo login (local use only): {email} / {password}").format(email=DEMO_EMAIL, password=DEMO_PASSWORD)

@@ -9,7 +9,7 @@ from surveys.core import linter
 from surveys.core.linter import Severity
 from surveys.core.questionnaire import Condition, Logic, Operator, QuestionType, validate_survey
 from surveys.core.roles import Role
-from surveys.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_WORKSPACE_NAME
+from surveys.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_WORKSPACE_NAME
 from surveys.models import Survey, SurveyVersion, Workspace
 
 pytestmark = pytest.mark.django_db
