@@ -50,6 +50,8 @@ BROWSER_COOKIE_AGE = 365 * 24 * 3600
 START_SALT = "responses.start"
 START_MAX_AGE = 7 * 24 * 3600  # a first page left open for a week must be reloaded
 ANSWER_PREFIX = "a-"
+# What django.utils.html.json_script escapes, for JSON written inside a <script> element.
+JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 HONEYPOT_FIELD = "website"
 TEMPLATE_DIR = "frontend/respond"
 
@@ -389,7 +391,8 @@ def _build_page(
         start_token=start_token,
         resume_url=resume_url,
         notice=notice,
-        known_answers_json=json.dumps(navigation.referenced_answers(spec, page, stored)),
+        # Escaped like json_script: an answer holding "</script>" must not end the <script> element.
+        known_answers_json=json.dumps(navigation.referenced_answers(spec, page, stored)).translate(JSON_SCRIPT_ESCAPES),
         errors=error_list,
     )
 

@@ -50,7 +50,9 @@ class Collector(models.Model):
     class Meta:
         ordering = ["survey_id", "created_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(kind__in=["public", "invitation", "import"]), name="collector_kind_known"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["public", "invitation", "import"]), name="collector_kind_known"
+            ),
             models.CheckConstraint(
                 condition=models.Q(opens_at__isnull=True)
                 | models.Q(closes_at__isnull=True)

@@ -6,11 +6,21 @@ by its public slug, and their own response only through its resume token or thei
 invitation token: there is no read of a response by id for them.
 """
 
-from django.db.models import Count, Q, QuerySet
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
 
+from django.db.models import Count, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django_celery_results.models import TaskResult
+
+from responses.core import monitoring
 from responses.models import Collector, Invitation, Quota, Response
 from surveys import selectors as survey_selectors
-from surveys.core.questionnaire import SurveySpec
+from surveys.core.questionnaire import QuestionSpec, QuestionType, RoleKind, SurveySpec
 from surveys.core.roles import Capability
 from surveys.errors import NotFound
 from surveys.models import Survey
@@ -126,4 +136,181 @@ def get_response_of_browser(*, collector: Collector, browser_id: str) -> Respons
         .filter(collector=collector, browser_id=browser_id)
         .order_by("-started_at", "-id")
         .first()
+    )
+
+
+# --- invitations and their sending ---------------------------------------------------------
+
+
+def list_invitations(*, collector: Collector, status: str | None = None) -> QuerySet[Invitation]:
+    invitations = Invitation.objects.filter(collector=collector)
+    if status:
+        invitations = invitations.filter(status=status)
+    return invitations.order_by("id")
+
+
+def count_invitations_by_status(*, collector: Collector) -> dict[str, int]:
+    counts = dict.fromkeys(Invitation.Status.values, 0)
+    rows = Invitation.objects.filter(collector=collector).values("status").annotate(n=Count("id"))
+    for row in rows:
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+@dataclass(frozen=True)
+class SendProgress:
+    """Where a batch of invitations or reminders stands, as the result backend records it."""
+
+    state: str  # "pending" (queued), "progress", "done" or "failed"
+    total: int = 0
+    done: int = 0
+    sent: int = 0
+    bounced: int = 0
+    skipped: int = 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in ("done", "failed")
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else (100 if self.is_finished else 0)
+
+
+def get_send_progress(*, collector: Collector, task_id: str) -> SendProgress:
+    """Return the progress of the send task ``task_id`` of ``collector``.
+
+    The task writes its counts (with the collector's id) to the result backend; a task of
+    another collector is "not found", so a task id alone reveals nothing.
+    """
+    row = TaskResult.objects.filter(task_id=str(task_id)[:255]).first()
+    if row is None:
+        return SendProgress(state="pending")
+    try:
+        meta = json.loads(row.result) if row.result else {}
+    except (TypeError, ValueError):
+        meta = {}
+    if row.status == "FAILURE":
+        if not re.search(rf"""['"]collector_id['"]: {collector.id}\b""", row.task_kwargs or ""):
+            raise NotFound()
+        return SendProgress(state="failed")
+    if not isinstance(meta, dict) or meta.get("collector_id") != collector.id:
+        raise NotFound()
+    counts = {name: int(meta.get(name) or 0) for name in ("total", "done", "sent", "bounced", "skipped")}
+    state = "done" if row.status == "SUCCESS" else ("progress" if row.status == "PROGRESS" else "pending")
+    return SendProgress(state=state, **counts)
+
+
+# --- monitoring ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DailyCount:
+    day: dt.date
+    started: int
+    finished: int
+
+
+@dataclass(frozen=True)
+class SegmentCounts:
+    """Finished responses per option of a demographic question (every option, in order)."""
+
+    question_key: str
+    variable: str
+    question: QuestionSpec
+    counts: tuple[tuple[str, int], ...]  # (choice code, finished responses)
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    survey: Survey
+    spec: SurveySpec | None
+    counts: dict[str, int]  # per response status, plus "started" (all of them)
+    daily: tuple[DailyCount, ...]
+    drop_off: monitoring.DropOff | None
+    quotas: tuple[tuple[Quota, int], ...]
+    collectors: tuple[Collector, ...]
+    segments: tuple[SegmentCounts, ...]
+
+    @property
+    def finished(self) -> int:
+        return self.counts[Response.Status.COMPLETE] + self.counts[Response.Status.FLAGGED]
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Finished responses among those started and not screened out."""
+        eligible = self.counts["started"] - self.counts[Response.Status.SCREENED_OUT]
+        return self.finished / eligible if eligible else None
+
+
+def _daily(survey: Survey) -> tuple[DailyCount, ...]:
+    zone = timezone.get_current_timezone()
+    started = (
+        Response.objects.filter(survey=survey)
+        .annotate(day=TruncDate("started_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("id"))
+    )
+    finished = (
+        Response.objects.filter(survey=survey)
+        .finished()
+        .annotate(day=TruncDate("submitted_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("id"))
+    )
+    by_day: dict[dt.date, list[int]] = {}
+    for row in started:
+        by_day.setdefault(row["day"], [0, 0])[0] = row["n"]
+    for row in finished:
+        by_day.setdefault(row["day"], [0, 0])[1] = row["n"]
+    return tuple(DailyCount(day, *by_day[day]) for day in sorted(by_day))
+
+
+def _segments(survey: Survey, spec: SurveySpec) -> tuple[SegmentCounts, ...]:
+    found = []
+    finished = Response.objects.filter(survey=survey).finished()
+    for question in spec.questions():
+        if question.role is None or question.role.kind != RoleKind.DEMOGRAPHIC:
+            continue
+        if question.type != QuestionType.SINGLE_CHOICE:
+            continue
+        rows = finished.annotate(code=KeyTextTransform(question.key, "answers")).values("code").annotate(n=Count("id"))
+        counts = {str(row["code"]): row["n"] for row in rows if row["code"] is not None}
+        found.append(
+            SegmentCounts(
+                question.key,
+                question.role.variable,
+                question,
+                tuple((code, counts.get(code, 0)) for code in question.choice_values()),
+            )
+        )
+    return tuple(found)
+
+
+def get_monitoring_for_user(*, slug: str, user: User) -> Monitoring:
+    """Return the collection figures of a survey for a member who may analyse it."""
+    survey = survey_selectors.get_survey_for_user(slug=slug, user=user, capability=Capability.ANALYSE)
+    counts = dict.fromkeys(Response.Status.values, 0)
+    for row in Response.objects.filter(survey=survey).values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    counts["started"] = sum(counts.values())
+    latest = survey_selectors.get_latest_version(survey=survey)
+    spec = latest.spec() if latest is not None else None
+    drop = None
+    if spec is not None:
+        partials = (
+            Response.objects.filter(survey=survey, status=Response.Status.PARTIAL)
+            .values_list("current_page", "answers")
+            .iterator(chunk_size=2000)
+        )
+        drop = monitoring.drop_off(spec, partials)
+    return Monitoring(
+        survey=survey,
+        spec=spec,
+        counts=counts,
+        daily=_daily(survey),
+        drop_off=drop,
+        quotas=tuple((quota, count_in_quota(quota=quota)) for quota in list_quotas(survey=survey)),
+        collectors=tuple(list_collectors(survey=survey)),
+        segments=_segments(survey, spec) if spec is not None else (),
     )

@@ -1,11 +1,15 @@
 """Input and output shapes of the responses API."""
 
+import datetime as dt
 from typing import Any
 
+from django.core.validators import MinValueValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from responses.models import Collector, Quota, Response
+from responses.models import Collector, Invitation, Quota, Response
+
+EARLIEST_DATE_TIME = MinValueValidator(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
 
 
 class CollectorOutputSerializer(serializers.Serializer):
@@ -33,9 +37,11 @@ class CollectorOutputSerializer(serializers.Serializer):
 
 class CollectorSettingsInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    opens_at = serializers.DateTimeField(required=False, allow_null=True)
-    closes_at = serializers.DateTimeField(required=False, allow_null=True)
-    max_responses = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    # Bounded: dates centuries back have local-mean-time offsets that are not valid ISO 8601 on output, and
+    # numbers past the column's range overflow the database.
+    opens_at = serializers.DateTimeField(required=False, allow_null=True, validators=[EARLIEST_DATE_TIME])
+    closes_at = serializers.DateTimeField(required=False, allow_null=True, validators=[EARLIEST_DATE_TIME])
+    max_responses = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2_147_483_647)
     allow_multiple_per_browser = serializers.BooleanField(required=False)
     anonymous = serializers.BooleanField(required=False)
     is_active = serializers.BooleanField(required=False)
@@ -107,3 +113,71 @@ class PublicSubmissionOutputSerializer(serializers.Serializer):
 
 def quota_data(quota: Quota, count: int) -> dict[str, Any]:
     return QuotaOutputSerializer({**quota.__dict__, "collector_id": quota.collector_id, "count": count}).data
+
+
+# --- invitations, QR codes, imports -------------------------------------------------------
+
+
+class FileUploadInputSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A CSV (UTF-8) or Excel (.xlsx) file with one header row.")
+
+
+class ContactUploadOutputSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="Invitations created, one per contact.")
+
+
+@extend_schema_field({"type": "string", "enum": Invitation.Status.values})
+class InvitationStatusField(serializers.ChoiceField):
+    """An invitation's status, documented inline: "status" names other enums in the schema."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=Invitation.Status.choices, **kwargs)
+
+
+class InvitationOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    language = serializers.CharField()
+    extra = serializers.DictField(child=serializers.CharField(), help_text="The contact list's other columns.")
+    status = InvitationStatusField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+    opened_at = serializers.DateTimeField(allow_null=True)
+    started_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+    reminded_at = serializers.DateTimeField(allow_null=True)
+    reminder_count = serializers.IntegerField()
+    last_error = serializers.CharField(help_text="Why the mail server refused the address (bounced).")
+
+
+class InvitationFilterInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Invitation.Status.choices, required=False)
+
+
+class InvitationSendInputSerializer(serializers.Serializer):
+    invitation_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),  # larger ids overflow the database
+        required=False,
+        max_length=100_000,
+        help_text="Only these invitations; all that qualify when left out.",
+    )
+
+
+class SendJobOutputSerializer(serializers.Serializer):
+    task_id = serializers.CharField(help_text="Poll the progress endpoint with it.")
+    total = serializers.IntegerField(help_text="Invitations in the batch.")
+    is_reminder = serializers.BooleanField()
+
+
+class SendProgressOutputSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=[(s, s) for s in ("pending", "progress", "done", "failed")])
+    total = serializers.IntegerField()
+    done = serializers.IntegerField()
+    sent = serializers.IntegerField()
+    bounced = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+
+
+class ResponseImportOutputSerializer(serializers.Serializer):
+    imported = serializers.IntegerField(help_text="Responses stored.")
+    collector = serializers.IntegerField(help_text="The id of the collector that holds them.")

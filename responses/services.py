@@ -8,23 +8,30 @@ by the constraint and by a compare-and-set on the response's status, never by th
 
 import datetime as dt
 import hashlib
+import smtplib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
-from responses import selectors
+from responses import selectors, tasks
 from responses.core import answers as answer_rules
-from responses.core import navigation, screening
+from responses.core import contacts as contact_rules
+from responses.core import navigation, response_import, screening, tables
 from responses.core.availability import Unavailable, unavailability
+from responses.core.tables import RowError
 from responses.models import Collector, Invitation, Quota, Response
 from surveys import selectors as survey_selectors
 from surveys.core.messages import Message
@@ -126,7 +133,7 @@ def create_collector(
     *, survey: Survey, created_by: Any = None, kind: str = Collector.Kind.PUBLIC, **settings_: Any
 ) -> Collector:
     """Create a collector (a public link by default) for ``survey``."""
-    if kind not in Collector.Kind.values:
+    if kind not in (Collector.Kind.PUBLIC, Collector.Kind.INVITATION):
         raise _refuse("kind", _("Unknown kind of collector “{kind}”.").format(kind=kind))
     if survey.status == Survey.Status.ARCHIVED:
         raise Conflict(_("An archived survey collects no more answers."))
@@ -659,3 +666,367 @@ def submit_response(
             raise
         return Submission(_existing_submission(collector, submission_key, checked.answers), created=False)
     return Submission(response, created=True)
+
+
+# --- personal invitations: contacts, sending, reminders ---------------------------------------
+
+CONTACTS_MAX_BYTES = 5 * 1024 * 1024
+RESPONSES_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+REMINDABLE = (Invitation.Status.SENT, Invitation.Status.OPENED, Invitation.Status.STARTED)
+# Per-recipient refusals: the address is wrong or the mailbox does not exist. Connection
+# failures are not among them: the task retries those.
+BOUNCES = (smtplib.SMTPRecipientsRefused,)
+
+
+class FileRowsInvalid(InvalidInput):
+    """An uploaded table with problems; ``row_errors`` lists each (row, column, message)."""
+
+    code = "file_invalid"
+    MAX_FIELD_MESSAGES = 100
+
+    def __init__(self, row_errors: Sequence[RowError], summary: str) -> None:
+        self.row_errors = tuple(row_errors)
+        lines = [_row_error_text(error) for error in self.row_errors[: self.MAX_FIELD_MESSAGES]]
+        super().__init__(summary, fields={"file": lines})
+
+
+def _row_error_text(error: RowError) -> str:
+    text = error.message.render(_)
+    if error.row is None:
+        return text
+    if error.column:
+        return _("Row {row}, column “{column}”: {message}").format(row=error.row, column=error.column, message=text)
+    return _("Row {row}: {message}").format(row=error.row, message=text)
+
+
+def _read_upload(file: BinaryIO, limit: int) -> bytes:
+    if hasattr(file, "seekable") and file.seekable():
+        file.seek(0)
+    data = file.read(limit + 1)  # one byte past the limit tells a file too large without holding it all
+    if len(data) > limit:
+        text = _("The file is larger than {size}.").format(size=filesizeformat(limit))
+        raise InvalidInput(text, fields={"file": [text]}, code="file_too_large")
+    return data
+
+
+def _read_table_or_refuse(data: bytes, *, max_rows: int, sheet_names: Sequence[str] = ()) -> tables.Table:
+    try:
+        return tables.read_table(data, max_rows=max_rows, sheet_names=sheet_names)
+    except tables.TableError as error:
+        text = error.message.render(_)
+        raise InvalidInput(text, fields={"file": [text]}, code="file_unreadable") from None
+
+
+def _require_invitation_collector(collector: Collector) -> None:
+    if collector.kind != Collector.Kind.INVITATION:
+        raise Conflict(_("Only a personal-invitation collector has contacts."), code="not_invitation_collector")
+
+
+@transaction.atomic
+def import_contacts(*, collector: Collector, file: BinaryIO) -> list[Invitation]:
+    """Create one invitation per contact of a CSV or XLSX list, all or nothing.
+
+    Any problem (a bad or repeated address, one already invited, an unknown language, a
+    formula) refuses the whole list with every problem and its row, and creates nothing.
+    """
+    _require_invitation_collector(collector)
+    data = _read_upload(file, CONTACTS_MAX_BYTES)
+    table = _read_table_or_refuse(data, max_rows=contact_rules.MAX_CONTACTS)
+    existing = Invitation.objects.filter(collector=collector).values_list("email", flat=True)
+    survey_languages = collector.survey.languages or [collector.survey.default_language]
+    parsed = contact_rules.parse_contacts(table, languages=survey_languages, existing_emails=set(existing))
+    if not parsed.is_valid:
+        raise FileRowsInvalid(
+            parsed.errors,
+            ngettext(
+                "The contact list has {count} problem; nothing was imported.",
+                "The contact list has {count} problems; nothing was imported.",
+                len(parsed.errors),
+            ).format(count=len(parsed.errors)),
+        )
+    invitations = [
+        Invitation(
+            collector=collector,
+            email=contact.email,
+            name=contact.name,
+            language=contact.language,
+            extra=dict(contact.extra),
+        )
+        for contact in parsed.contacts
+    ]
+    try:
+        with transaction.atomic():
+            return Invitation.objects.bulk_create(invitations, batch_size=1000)
+    except IntegrityError:  # another upload added one of these addresses meanwhile
+        raise Conflict(_("Some of these contacts were invited meanwhile; upload the list again.")) from None
+
+
+@dataclass(frozen=True)
+class SendJob:
+    """A batch of invitations or reminders handed to Celery; its progress is read by task id."""
+
+    task_id: str
+    total: int
+    is_reminder: bool
+
+
+def _targets(collector: Collector, *, is_reminder: bool, invitation_ids: Sequence[int] | None) -> list[int]:
+    invitations = Invitation.objects.filter(collector=collector)
+    if invitation_ids is not None:
+        wanted = {int(value) for value in invitation_ids}
+        found = set(invitations.filter(id__in=wanted).values_list("id", flat=True))
+        if wanted - found:
+            raise _refuse("invitation_ids", _("Some of these invitations do not belong to this collector."))
+        invitations = invitations.filter(id__in=wanted)
+    if is_reminder:
+        invitations = invitations.filter(status__in=REMINDABLE)
+    else:
+        invitations = invitations.filter(status=Invitation.Status.CREATED)
+    return list(invitations.order_by("id").values_list("id", flat=True))
+
+
+@transaction.atomic
+def queue_invitations(
+    *,
+    collector: Collector,
+    base_url: str,
+    is_reminder: bool = False,
+    invitation_ids: Sequence[int] | None = None,
+    now: dt.datetime | None = None,
+) -> SendJob:
+    """Hand the invitations (or reminders) to send to a Celery task, once this transaction commits.
+
+    Invitations go to contacts not sent one yet; reminders to those sent one who have not
+    completed the survey (never to completed or bounced ones).
+    """
+    _require_invitation_collector(collector)
+    if collector.survey.status != Survey.Status.OPEN:
+        raise Conflict(_("Publish the survey (and keep it open) before sending invitations."), code="survey_not_open")
+    if not collector.is_active:
+        raise Conflict(_("This collector is switched off; switch it on before sending."), code="collector_inactive")
+    ids = _targets(collector, is_reminder=is_reminder, invitation_ids=invitation_ids)
+    if not ids:
+        text = _("Nobody needs a reminder.") if is_reminder else _("Every invitation has already been sent.")
+        raise Conflict(text, code="nothing_to_send")
+    task_id = str(uuid.uuid4())
+    started = (now or timezone.now()).isoformat()
+    kwargs = {
+        "collector_id": collector.id,
+        "invitation_ids": ids,
+        "base_url": base_url,
+        "is_reminder": is_reminder,
+        "batch_started_at": started,
+    }
+    transaction.on_commit(lambda: tasks.send_invitations.apply_async(kwargs=kwargs, task_id=task_id))
+    return SendJob(task_id=task_id, total=len(ids), is_reminder=is_reminder)
+
+
+@dataclass(frozen=True)
+class SendReport:
+    collector_id: int
+    total: int
+    sent: int = 0
+    bounced: int = 0
+    skipped: int = 0  # already sent, reminded in this batch, completed or bounced meanwhile
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.bounced + self.skipped
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "collector_id": self.collector_id,
+            "total": self.total,
+            "done": self.done,
+            "sent": self.sent,
+            "bounced": self.bounced,
+            "skipped": self.skipped,
+        }
+
+
+def invitation_url(*, base_url: str, invitation: Invitation) -> str:
+    return base_url.rstrip("/") + reverse("frontend:respond-invitation", kwargs={"token": invitation.token})
+
+
+def render_invitation_email(*, invitation: Invitation, base_url: str, is_reminder: bool) -> EmailMultiAlternatives:
+    """Return the plain and HTML message inviting (or reminding) one contact, in their language."""
+    collector = invitation.collector
+    survey = collector.survey
+    language = invitation.language if invitation.language in (survey.languages or []) else survey.default_language
+    with translation.override(language):
+        context = {
+            "name": invitation.name,
+            "survey_title": survey.display_title(language),
+            "link": invitation_url(base_url=base_url, invitation=invitation),
+            "closes_at": collector.closes_at,
+            "is_reminder": is_reminder,
+            "language": language,
+        }
+        subject = render_to_string("responses/email/invitation_subject.txt", context).strip()
+        text = render_to_string("responses/email/invitation.txt", context)
+        html = render_to_string("responses/email/invitation.html", context)
+    message = EmailMultiAlternatives(subject=" ".join(subject.split()), body=text, to=[invitation.email])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+@transaction.atomic
+def _send_one(
+    invitation_id: int,
+    *,
+    connection: Any,
+    base_url: str,
+    is_reminder: bool,
+    batch_started_at: dt.datetime,
+) -> str:
+    """Send one invitation or reminder; return "sent", "bounced" or "skipped"."""
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("collector__survey")
+        .filter(id=invitation_id)
+        .first()
+    )
+    if invitation is None:
+        return "skipped"
+    if is_reminder:
+        already = invitation.reminded_at is not None and invitation.reminded_at >= batch_started_at
+        if invitation.status not in REMINDABLE or already:
+            return "skipped"
+    elif invitation.status != Invitation.Status.CREATED:
+        return "skipped"
+    message = render_invitation_email(invitation=invitation, base_url=base_url, is_reminder=is_reminder)
+    message.connection = connection
+    now = timezone.now()
+    try:
+        message.send(fail_silently=False)
+    except BOUNCES as error:
+        invitation.status = Invitation.Status.BOUNCED
+        invitation.last_error = str(error)[:500]
+        invitation.save(update_fields=["status", "last_error"])
+        return "bounced"
+    if is_reminder:
+        invitation.reminded_at = now
+        invitation.reminder_count += 1
+        invitation.save(update_fields=["reminded_at", "reminder_count"])
+    else:
+        invitation.status = Invitation.Status.SENT
+        invitation.sent_at = now
+        invitation.last_error = ""
+        invitation.save(update_fields=["status", "sent_at", "last_error"])
+    return "sent"
+
+
+def send_invitations(
+    *,
+    collector_id: int,
+    invitation_ids: Sequence[int],
+    base_url: str,
+    is_reminder: bool = False,
+    batch_started_at: str | dt.datetime | None = None,
+    progress: Callable[[SendReport], None] | None = None,
+) -> SendReport:
+    """Send a batch of invitations (or reminders) through Django's email backend, one by one.
+
+    Each invitation is committed as it goes, so a retry after a lost connection (the task
+    retries) sends only what is left: an invitation already sent, or reminded in this batch, is
+    skipped. A recipient refused by the mail server marks the invitation bounced.
+    """
+    started = batch_started_at or timezone.now()
+    if isinstance(started, str):
+        started = dt.datetime.fromisoformat(started)
+    report = SendReport(collector_id=collector_id, total=len(invitation_ids))
+    counts = {"sent": 0, "bounced": 0, "skipped": 0}
+    with get_connection(fail_silently=False) as connection:
+        for invitation_id in invitation_ids:
+            outcome = _send_one(
+                invitation_id,
+                connection=connection,
+                base_url=base_url,
+                is_reminder=is_reminder,
+                batch_started_at=started,
+            )
+            counts[outcome] += 1
+            report = SendReport(collector_id=collector_id, total=len(invitation_ids), **counts)
+            if progress is not None:
+                progress(report)
+    return report
+
+
+# --- responses collected elsewhere --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    collector: Collector
+    count: int
+
+
+IMPORT_KEY_NAMESPACE = uuid.UUID("5b0f8d5e-3c1a-4f49-9a51-7f0c2f6d1e21")
+
+
+@transaction.atomic
+def import_responses(*, survey: Survey, file: BinaryIO, filename: str = "", imported_by: Any = None) -> ImportResult:
+    """Store the responses of a CSV or XLSX file as complete responses of the latest version.
+
+    All or nothing: every row is checked with the respondent form's rules first, and any error
+    refuses the whole file. The responses get a new "imported file" collector. Each row's
+    submission key derives from the file's content and the row, so importing the same file
+    twice is refused instead of doubling the answers.
+    """
+    version = survey_selectors.get_latest_version(survey=survey)
+    if version is None:
+        raise Conflict(_("Publish the survey before importing responses."), code="survey_not_published")
+    if survey.status == Survey.Status.ARCHIVED:
+        raise Conflict(_("An archived survey collects no more answers."))
+    data = _read_upload(file, RESPONSES_IMPORT_MAX_BYTES)
+    table = _read_table_or_refuse(data, max_rows=response_import.MAX_ROWS, sheet_names=("Responses",))
+    spec = version.spec()
+    now = timezone.now()
+    parsed = response_import.parse_responses(table, spec, now=timezone.localtime(now).replace(tzinfo=None))
+    if not parsed.is_valid:
+        raise FileRowsInvalid(
+            parsed.errors,
+            ngettext(
+                "The file has {count} problem; no response was imported.",
+                "The file has {count} problems; no response was imported.",
+                len(parsed.errors),
+            ).format(count=len(parsed.errors)),
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    keys = [uuid.uuid5(IMPORT_KEY_NAMESPACE, f"{survey.id}:{digest}:{row.row}") for row in parsed.responses]
+    if Response.objects.filter(submission_key__in=keys[:50]).exists():
+        raise Conflict(_("This file has already been imported into this survey."), code="already_imported")
+    name = _("Imported: {file}").format(file=(filename or _("file")))[:120]
+    collector = Collector.objects.create(
+        survey=survey, kind=Collector.Kind.IMPORT, name=name, is_active=False, created_by=imported_by
+    )
+    last_page = spec.pages[-1].key if spec.pages else ""
+    rows = []
+    for row, key in zip(parsed.responses, keys, strict=True):
+        submitted = row.submitted_at or now
+        if timezone.is_naive(submitted):
+            submitted = timezone.make_aware(submitted)
+        duration = row.duration_seconds
+        rows.append(
+            Response(
+                survey=survey,
+                version=version,
+                collector=collector,
+                source=Response.Source.IMPORT,
+                submission_key=key,
+                status=Response.Status.COMPLETE,
+                answers=dict(row.answers),
+                answers_hash=answer_rules.answers_digest(row.answers),
+                language=row.language,
+                current_page=last_page,
+                started_at=submitted - dt.timedelta(seconds=duration or 0),
+                submitted_at=submitted,
+                duration_seconds=duration,
+            )
+        )
+    try:
+        with transaction.atomic():
+            Response.objects.bulk_create(rows, batch_size=500)
+    except IntegrityError:
+        raise Conflict(_("This file has already been imported into this survey."), code="already_imported") from None
+    return ImportResult(collector=collector, count=len(rows))

@@ -21,6 +21,7 @@ Safety:
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Sequence
@@ -30,7 +31,6 @@ from surveys.core.messages import Message, gettext_noop, message
 
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_COLUMNS = 2000
-CSV_FIELD_LIMIT = 100_000
 
 _UNGUARD_RE = re.compile(r"^'+[=+\-@\t\r]")
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -58,6 +58,15 @@ class Table:
     rows: tuple[tuple[Cell | Formula, ...], ...]
     row_numbers: tuple[int, ...]
     kind: str  # "csv" or "xlsx"
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A problem in one cell (or, with ``row`` None, in the file as a whole)."""
+
+    row: int | None  # the spreadsheet row (the header is row 1)
+    column: str
+    message: Message
 
 
 class TableError(ValueError):
@@ -108,7 +117,6 @@ def _read_csv(data: bytes, max_rows: int) -> list[tuple[int, list[Cell | Formula
     text = _decode(data)
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count) if first_line else ","
-    csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[int, list[Cell | Formula]]] = []
     try:
@@ -160,8 +168,10 @@ def _read_xlsx(data: bytes, max_rows: int, sheet_names: Sequence[str]) -> list[t
         if sheet is None:
             raise TableError(message(gettext_noop("The workbook has no sheet.")))
         rows: list[tuple[int, list[Cell | Formula]]] = []
-        for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
-            values = [_xlsx_value(cell) for cell in cells]
+        for number, cells in enumerate(sheet.iter_rows(), start=1):
+            values = [_xlsx_value(cell) for cell in itertools.islice(cells, MAX_COLUMNS)]
+            while values and _is_blank(values[-1]):
+                values.pop()
             if not all(_is_blank(value) for value in values):
                 rows.append((number, values))
             if len(rows) > max_rows + 1:
@@ -192,7 +202,10 @@ def read_table(data: bytes, *, max_rows: int, sheet_names: Sequence[str] = ()) -
     if not raw:
         raise TableError(message(gettext_noop("The file is empty.")))
     header_values = raw[0][1]
-    header = [str(value).strip() if not isinstance(value, Formula) else value.text for value in header_values]
+    header = [
+        value.text if isinstance(value, Formula) else ("" if value is None else str(value).strip())
+        for value in header_values
+    ]
     while header and not header[-1]:
         header.pop()
     if not header:

@@ -5,25 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('responses', '0001_initial'),
-        ('surveys', '0002_survey_plan_targets'),
+        ("responses", "0001_initial"),
+        ("surveys", "0002_survey_plan_targets"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='collector',
-            name='collector_kind_known',
+            model_name="collector",
+            name="collector_kind_known",
         ),
         migrations.AlterField(
-            model_name='collector',
-            name='kind',
-            field=models.CharField(choices=[('public', 'Public link'), ('invitation', 'Personal invitations'), ('import', 'Imported file')], default='public', max_length=12),
+            model_name="collector",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("public", "Public link"),
+                    ("invitation", "Personal invitations"),
+                    ("import", "Imported file"),
+                ],
+                default="public",
+                max_length=12,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='collector',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['public', 'invitation', 'import'])), name='collector_kind_known'),
+            model_name="collector",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["public", "invitation", "import"])), name="collector_kind_known"
+            ),
         ),
     ]
