@@ -6,6 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from config.health import health_view
 
+# An unknown URL under /api/ answers in the API's error format (pages keep the HTML 404 page).
+handler404 = "config.api.handle_not_found"
+
 urlpatterns = [
     path("healthz", health_view, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -19,6 +22,8 @@ urlpatterns = [
     ),
     path("api/", include("surveys.urls")),
     path("api/", include("responses.urls")),
+    path("api/", include("analysis.urls")),
+    path("api/", include("analysis.urls_results")),
     path("", include("frontend.urls")),
 ]
 if settings.DEBUG:

@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend import lint_views, planner_views, respond_views, views
+from frontend import (
+    dashboard_views,
+    invitation_views,
+    lint_views,
+    monitor_views,
+    planner_views,
+    representativeness_views,
+    respond_views,
+    targets_views,
+    views,
+)
 
 app_name = "frontend"
 urlpatterns = [
@@ -14,6 +24,66 @@ urlpatterns = [
     path("surveys/<slug:slug>/quotas/new/", respond_views.quota_create, name="quota-create"),
     path("collectors/<int:collector_id>/update/", respond_views.collector_update, name="collector-update"),
     path("quotas/<int:quota_id>/delete/", respond_views.quota_delete, name="quota-delete"),
+    # Personal invitations, QR codes, imports and monitoring.
+    path(
+        "surveys/<slug:slug>/invitations/new/",
+        invitation_views.invitation_collector_create,
+        name="invitation-collector-create",
+    ),
+    path("collectors/<int:collector_id>/invitations/", invitation_views.invitations_page, name="invitations"),
+    path("collectors/<int:collector_id>/contacts/", invitation_views.contacts_upload, name="contacts-upload"),
+    path("collectors/<int:collector_id>/invitations/send/", invitation_views.invitations_send, name="invitations-send"),
+    path(
+        "collectors/<int:collector_id>/invitations/remind/",
+        invitation_views.invitations_remind,
+        name="invitations-remind",
+    ),
+    path(
+        "collectors/<int:collector_id>/invitations/tasks/<str:task_id>/",
+        invitation_views.send_progress,
+        name="invitations-progress",
+    ),
+    path("collectors/<int:collector_id>/qr.<str:image_format>", invitation_views.collector_qr, name="collector-qr"),
+    path("surveys/<slug:slug>/responses/import/", invitation_views.response_import, name="response-import"),
+    path("surveys/<slug:slug>/monitor/", monitor_views.survey_monitor, name="survey-monitor"),
+    path("vendor/plotly.min.js", monitor_views.plotly_js, name="plotly-js"),
+    # Population targets and representativeness.
+    path("workspaces/<slug:slug>/targets/", targets_views.target_sets, name="target-sets"),
+    path("workspaces/<slug:slug>/targets/new/", targets_views.target_set_create, name="target-set-create"),
+    path("workspaces/<slug:slug>/targets/preset/", targets_views.target_set_preset, name="target-set-preset"),
+    path("workspaces/<slug:slug>/targets/upload/", targets_views.target_set_upload, name="target-set-upload"),
+    path("targets/<int:target_set_id>/edit/", targets_views.target_set_edit, name="target-set-edit"),
+    path("targets/<int:target_set_id>/delete/", targets_views.target_set_delete, name="target-set-delete"),
+    path(
+        "surveys/<slug:slug>/representativeness/",
+        representativeness_views.representativeness,
+        name="representativeness",
+    ),
+    path(
+        "surveys/<slug:slug>/representativeness/attach/",
+        representativeness_views.representativeness_attach,
+        name="representativeness-attach",
+    ),
+    path(
+        "surveys/<slug:slug>/representativeness/detach/",
+        representativeness_views.representativeness_detach,
+        name="representativeness-detach",
+    ),
+    path(
+        "surveys/<slug:slug>/representativeness/mapping/",
+        representativeness_views.representativeness_mapping,
+        name="representativeness-mapping",
+    ),
+    path(
+        "surveys/<slug:slug>/representativeness/runs/",
+        representativeness_views.representativeness_run,
+        name="representativeness-run-create",
+    ),
+    path(
+        "surveys/<slug:slug>/representativeness/runs/<int:run_id>/",
+        representativeness_views.representativeness_run_status,
+        name="representativeness-run",
+    ),
     path("lint/rules/", lint_views.rule_index, name="lint-rule-index"),
     path("lint/rules/<str:rule_id>/", lint_views.rule_detail, name="lint-rule"),
     path("accounts/signup/", views.signup, name="signup"),
@@ -39,6 +109,7 @@ urlpatterns = [
     path("surveys/<slug:slug>/reopen/", views.survey_reopen, name="survey-reopen"),
     path("surveys/<slug:slug>/archive/", views.survey_archive, name="survey-archive"),
     path("surveys/<slug:slug>/versions/", views.survey_versions, name="survey-versions"),
+    path("surveys/<slug:slug>/results/", dashboard_views.survey_results, name="survey-results"),
     path("surveys/<slug:slug>/versions/diff/", views.survey_diff, name="survey-diff"),
     path("surveys/<slug:slug>/xlsform.xlsx", views.survey_export, name="survey-export"),
     path("builder/pages/<int:page_id>/update/", views.page_update, name="page-update"),

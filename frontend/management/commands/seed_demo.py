@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from frontend import demo_responses
 from surveys import selectors, services
 from surveys.core.questionnaire import (
     ChoiceSpec,
@@ -332,6 +333,13 @@ class Command(BaseCommand):
             self.stdout.write(_("The demo survey “{title}” already exists.").format(title=spec.title.vi))
         # The demo spans every app, so the command lives in frontend, the top layer.
         call_command("public_link", survey.slug, stdout=self.stdout)
+        survey.refresh_from_db()  # publishing opened it
+        collector = survey.collectors.filter(kind="public").order_by("id").first()
+        created = demo_responses.seed_demo_responses(survey=survey, collector=collector)
+        if created:
+            self.stdout.write(_("Added {count} demo responses.").format(count=created))
+        target_set, _run = demo_responses.attach_census_targets(survey=survey, user=user)
+        self.stdout.write(_("Targets: “{name}”.").format(name=target_set.name))
         self.stdout.write(
             _("Demo login (local use only): {email} / {password}").format(email=DEMO_EMAIL, password=DEMO_PASSWORD)
         )

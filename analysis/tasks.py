@@ -1,0 +1,30 @@
+"""Celery tasks of the analysis app: take ids, call one service, declare retries."""
+
+import logging
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from analysis import services
+
+MAX_RETRIES = 3
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def run_weighting(self, run_id: int) -> None:
+    """Rake the responses of weighting run ``run_id`` and store its weights and diagnostics.
+
+    Input problems end the run as failed inside the service. A database error is retried on a
+    worker (the service redoes the run from the start); after the last retry, or at once when the
+    task runs in-process (eager mode, where a retry would fail the web request), the run is marked
+    failed so the page stops waiting for it.
+    """
+    try:
+        services.run_weighting(run_id=run_id)
+    except DatabaseError as error:
+        if self.request.is_eager or self.request.retries >= MAX_RETRIES:
+            logger.exception("Weighting run %s failed", run_id)
+            services.mark_run_failed(run_id=run_id)
+            return
+        raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
