@@ -3,8 +3,9 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -72,3 +73,30 @@ def handle_api_exception(exc: Exception, context: dict) -> Response | None:
     if response.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
         response.data["error"]["code"] = "method_not_allowed"
     return response
+
+
+def handle_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Answer an unknown URL under /api/ in the API's error format; pages keep the HTML 404 page."""
+    if request.path.startswith("/api/"):
+        body = error_body(code="not_found", message=str(exceptions.NotFound.default_detail))
+        return JsonResponse(body, status=status.HTTP_404_NOT_FOUND)
+    return page_not_found(request, exception)
+
+
+def document_unsupported_media_type(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """Add the 415 answer (in the error format) to every operation that reads a request body.
+
+    A drf-spectacular postprocessing hook: DRF refuses a body whose Content-Type its parsers do not read
+    before the view runs, so no view's own schema can list it.
+    """
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation["responses"].setdefault(
+                    "415",
+                    {
+                        "description": "The body's media type is not one this operation reads.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOutput"}}},
+                    },
+                )
+    return result

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config import ratelimit
 from frontend import builder, forms, lint_display, preview
 from surveys import selectors, services
 from surveys.core.questionnaire import Problem
@@ -86,6 +87,27 @@ class LoginView(auth_views.LoginView):
     template_name = "frontend/accounts/login.html"
     authentication_form = forms.EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Refused before the password is checked, so guessing on learns nothing (config/ratelimit.py).
+        attempt = ratelimit.LoginAttempt.from_request(request, email=request.POST.get("username", ""))
+        if ratelimit.is_login_blocked(attempt):
+            messages.error(request, ratelimit.blocked_message())
+            form = self.get_form_class()(request, initial={"username": attempt.email})
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(ratelimit.retry_after_seconds())
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: forms.EmailAuthenticationForm) -> HttpResponse:
+        email = self.request.POST.get("username", "")
+        ratelimit.clear_failed_logins(ratelimit.LoginAttempt.from_request(self.request, email=email))
+        return super().form_valid(form)
+
+    def form_invalid(self, form: forms.EmailAuthenticationForm) -> HttpResponse:
+        email = self.request.POST.get("username", "")
+        ratelimit.record_failed_login(ratelimit.LoginAttempt.from_request(self.request, email=email))
+        return super().form_invalid(form)
 
 
 # --- workspaces ---------------------------------------------------------------------------

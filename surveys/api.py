@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -19,8 +19,10 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from config import ratelimit
 from surveys import selectors, services
 from surveys.core.roles import Capability
+from surveys.errors import InvalidInput
 from surveys.serializers import (
     ChoiceCreateInputSerializer,
     ChoiceFilterInputSerializer,
@@ -129,12 +131,26 @@ class TokenObtainApi(JsonApi):
         responses={
             200: TokenOutputSerializer,
             400: OpenApiResponse(ErrorOutputSerializer, description="Wrong email address or password."),
-            429: OpenApiResponse(ErrorOutputSerializer, description="Too many attempts; wait a minute."),
+            429: OpenApiResponse(
+                ErrorOutputSerializer,
+                description="Too many attempts from this address, or too many failed ones for this email address "
+                "from it; `Retry-After` gives the seconds to wait.",
+            ),
         },
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        token = services.issue_api_token(**validated(TokenInputSerializer, request.data))
+        credentials = validated(TokenInputSerializer, request.data)
+        # Shares the sign-in page's count of failures per email and address (config/ratelimit.py).
+        attempt = ratelimit.LoginAttempt.from_request(request, email=credentials["email"])
+        if ratelimit.is_login_blocked(attempt):
+            raise exceptions.Throttled(wait=ratelimit.retry_after_seconds(), detail=ratelimit.blocked_message())
+        try:
+            token = services.issue_api_token(**credentials)
+        except InvalidInput:
+            ratelimit.record_failed_login(attempt)
+            raise
+        ratelimit.clear_failed_logins(attempt)
         return Response(TokenOutputSerializer(token).data)
 
 

@@ -57,7 +57,7 @@ class LintRuleListApi(PaginatedApi):
     @extend_schema(
         tags=["linter"],
         summary="List the linter's rules with their documentation",
-        responses={200: LintRuleOutputSerializer(many=True), **errors()},
+        responses={200: LintRuleOutputSerializer(many=True), **errors(404)},
     )
     def get(self, request: Request) -> Response:
         rules = [

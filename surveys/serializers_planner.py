@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import PolymorphicProxySerializer
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from surveys.core import sample_size as ss
@@ -226,12 +226,18 @@ def dataclass_serializer(cls: type) -> type[serializers.Serializer]:
     return type(f"{cls.__name__}OutputSerializer", (serializers.Serializer,), attributes)
 
 
+def _constant_field(value: str, description: str) -> serializers.Field:
+    """Return a string field documented as the one value it holds, so that ``oneOf`` branches exclude each other."""
+    schema = {"type": "string", "enum": [value], "description": description}
+    return extend_schema_field(schema)(type(f"{value}Field", (serializers.CharField,), {}))()
+
+
 @cache
 def result_serializer(cls: type) -> type[serializers.Serializer]:
     """Return the response serializer of a calculation whose answer is a ``cls``."""
     attributes: dict[str, Any] = {
         "kind": serializers.CharField(help_text="The calculation, as in the URL."),
-        "result": serializers.CharField(help_text=f"`{result_name(cls)}`: what the fields below describe."),
+        "result": _constant_field(result_name(cls), "What the fields below describe."),
         "__doc__": cls.__doc__,
     }
     if cls is ss.InvitationEstimate:

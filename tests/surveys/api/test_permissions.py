@@ -4,6 +4,7 @@ Adding an endpoint means adding one row to ENDPOINTS; test_every_api_route_is_in
 fails until it is there.
 """
 
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.response import Response
 from rest_framework.test import APIClient
 
+from analysis import services as analysis_services
 from responses import services as response_services
+from responses.models import Invitation
 from surveys import selectors, services
 from surveys.core.roles import Capability, Role, has_capability
 from tests.factories import MembershipFactory, UserFactory
@@ -71,6 +74,60 @@ def _collector(world: World) -> dict[str, Any]:
 def _quota(world: World) -> dict[str, Any]:
     quota = response_services.create_quota(survey=world.published, name="Có", question_key="q1", values=["a"], limit=10)
     return {"quota_id": quota.id}
+
+
+def _invitation_collector(world: World) -> dict[str, Any]:
+    collector = response_services.create_collector(survey=world.published, kind="invitation")
+    response_services.import_contacts(collector=collector, file=io.BytesIO(b"email\nan@example.vn\n"))
+    return {"collector_id": collector.id}
+
+
+def _invited_collector(world: World) -> dict[str, Any]:
+    kwargs = _invitation_collector(world)
+    ids = list(Invitation.objects.filter(collector_id=kwargs["collector_id"]).values_list("id", flat=True))
+    response_services.send_invitations(
+        collector_id=kwargs["collector_id"], invitation_ids=ids, base_url="http://testserver"
+    )
+    return kwargs
+
+
+def _contacts_body(world: World) -> dict[str, Any]:
+    return {"file": SimpleUploadedFile("contacts.csv", b"email,name\nbinh@example.vn,Binh\n", "text/csv")}
+
+
+def _responses_body(world: World) -> dict[str, Any]:
+    return {"file": SimpleUploadedFile("kobo.csv", b"q1,q2\na,Lan\n", "text/csv")}
+
+
+TARGETS = [{"name": "satisfied", "categories": [{"code": "yes", "value": 0.6}, {"code": "no", "value": 0.4}]}]
+
+
+def _target_set(world: World) -> dict[str, Any]:
+    target_set = analysis_services.create_target_set(workspace=world.workspace, name="Khách", variables=TARGETS)
+    return {"target_set_id": target_set.id}
+
+
+def _mapping_body(world: World) -> dict[str, Any]:
+    target_set = analysis_services.create_target_set(workspace=world.workspace, name="Khách 2", variables=TARGETS)
+    recoding = {"a": "yes", "b": "no"}
+    return {"target_set": target_set.id, "variables": {"satisfied": {"question_key": "q1", "recoding": recoding}}}
+
+
+def _mapped(world: World) -> dict[str, Any]:
+    target_set = analysis_services.create_target_set(workspace=world.workspace, name="Khách 3", variables=TARGETS)
+    variables = {"satisfied": {"question_key": "q1", "recoding": {"a": "yes", "b": "no"}}}
+    analysis_services.save_target_mapping(survey=world.published, target_set=target_set, variables=variables)
+    return _published(world)
+
+
+def _run(world: World) -> dict[str, Any]:
+    _mapped(world)
+    return {"run_id": analysis_services.create_weighting_run(survey=world.published).id}
+
+
+def _targets_file(world: World) -> dict[str, Any]:
+    data = b"variable,category,share\nsex,female,0.5\nsex,male,0.5\n"
+    return {"name": "Tệp", "file": SimpleUploadedFile("targets.csv", data, "text/csv")}
 
 
 VIEW, EDIT, MANAGE, ANALYSE = Capability.VIEW, Capability.EDIT, Capability.MANAGE, Capability.ANALYSE
@@ -181,6 +238,41 @@ ENDPOINTS = [
     Endpoint("responses:quota-detail", "GET", VIEW, _quota),
     Endpoint("responses:quota-detail", "DELETE", EDIT, _quota),
     Endpoint("responses:response-list", "GET", ANALYSE, _published),
+    Endpoint("results:survey-results", "GET", VIEW, _published),
+    Endpoint("results:survey-results", "GET", VIEW, _published, query=lambda w: "?breakdown=q1&include_partial=true"),
+    Endpoint("responses:response-import", "POST", ANALYSE, _published, body=_responses_body, multipart=True),
+    Endpoint("responses:contact-upload", "POST", EDIT, _invitation_collector, body=_contacts_body, multipart=True),
+    Endpoint("responses:invitation-list", "GET", EDIT, _invitation_collector),
+    Endpoint("responses:invitation-send", "POST", EDIT, _invitation_collector, body=lambda w: {}),
+    Endpoint("responses:invitation-remind", "POST", EDIT, _invited_collector, body=lambda w: {}),
+    Endpoint(
+        "responses:invitation-progress",
+        "GET",
+        EDIT,
+        lambda w: {**_invitation_collector(w), "task_id": "5b0f8d5e-3c1a-4f49-9a51-7f0c2f6d1e21"},
+    ),
+    Endpoint("responses:collector-qr", "GET", VIEW, lambda w: {**_collector(w), "image_format": "svg"}),
+    Endpoint("analysis:target-set-list", "GET", VIEW, _workspace),
+    Endpoint(
+        "analysis:target-set-list", "POST", ANALYSE, _workspace, body=lambda w: {"name": "Mới", "variables": TARGETS}
+    ),
+    Endpoint("analysis:target-set-upload", "POST", ANALYSE, _workspace, body=_targets_file, multipart=True),
+    Endpoint(
+        "analysis:target-set-preset", "POST", ANALYSE, _workspace, body=lambda w: {"preset": "vietnam_census_2019"}
+    ),
+    Endpoint("analysis:target-set-detail", "GET", VIEW, _target_set),
+    Endpoint(
+        "analysis:target-set-detail", "PUT", ANALYSE, _target_set, body=lambda w: {"name": "Đổi", "variables": TARGETS}
+    ),
+    Endpoint("analysis:target-set-detail", "DELETE", ANALYSE, _target_set),
+    Endpoint("analysis:target-mapping", "GET", VIEW, _mapped),
+    Endpoint("analysis:target-mapping", "PUT", ANALYSE, _published, body=_mapping_body),
+    Endpoint("analysis:target-mapping", "DELETE", ANALYSE, _mapped),
+    Endpoint("analysis:representativeness", "GET", VIEW, _mapped),
+    Endpoint("analysis:weighting-run-list", "GET", VIEW, _published),
+    Endpoint("analysis:weighting-run-list", "POST", ANALYSE, _mapped, body=lambda w: {"upper_bound": 5}),
+    Endpoint("analysis:weighting-run-detail", "GET", VIEW, _run),
+    Endpoint("analysis:weighting-run-weights", "GET", VIEW, _run),
 ]
 
 # Reachable without signing in; their behaviour is tested in test_auth.py and tests/test_openapi.py.
