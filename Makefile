@@ -53,7 +53,8 @@ $(INSTALLED): requirements.txt
 
 translations: install
 	@command -v msgfmt >/dev/null || { $(call apt_install,gettext); }
-	@$(MANAGE) compilemessages -v 0
+	@# Only the project's catalogs: without --ignore it recompiles every package's under .venv.
+	@$(MANAGE) compilemessages -v 0 --ignore=$(VENV) --ignore=staticfiles
 
 # Browser tests drive Debian's Chromium; Playwright cannot download a browser here.
 chromium:
