@@ -218,3 +218,418 @@ class ResponseWeight(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id}: {self.weight}"
+
+
+# --------------------------------------------------------------------------- candidate insights
+
+
+class AnalysisRun(models.Model):
+    """One run of the full insight analysis of a survey: the settings used, its progress and warnings.
+
+    ``warnings`` is a list of ``{"msgid": ..., "params": {...}}`` (English msgids, translated when
+    shown); ``family_sizes`` maps each multiple-testing family to its number of tests.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="analysis_runs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    error_message = models.TextField(blank=True, default="")  # English msgid + params: see error_params
+    error_params = models.JSONField(default=dict, blank=True)
+    # the settings used: alpha, min_group_n, min_effect_size, min_driver_correlation, weighted (requested)
+    options = models.JSONField(default=dict, blank=True)
+    is_weighted = models.BooleanField(default=False)  # whether weights were actually applied
+    weighting_run = models.ForeignKey(WeightingRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    response_count = models.PositiveIntegerField(default=0)
+    candidate_count = models.PositiveIntegerField(default=0)
+    family_sizes = models.JSONField(default=dict, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    celery_task_id = models.CharField(max_length=255, blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "running", "succeeded", "failed"]),
+                name="analysis_run_status_known",
+            ),
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="analysis_run_progress_percent"),
+        ]
+        indexes = [models.Index(fields=["survey", "-created_at"], name="analysis_run_survey_created")]
+
+    def __str__(self) -> str:
+        return f"analysis run {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class Insight(models.Model):
+    """A candidate insight and what the analyst decided about it.
+
+    ``fingerprint`` is the candidate's stable id from ``analysis.core.insights`` (kind, question,
+    answer level, segment variable and group): a re-run updates the insight with the same
+    fingerprint (its evidence, statement and rank) and keeps its status, reason and tracking record.
+    An insight that a re-run no longer finds stays, with ``is_current`` false.
+
+    The tracking record follows customer-insight practice: Insight → Metric → Action → Expected
+    result → Actual result.
+    """
+
+    class Kind(models.TextChoices):
+        SEGMENT_DIFFERENCE = "segment_difference", _("Segment difference")
+        THEME_CONCENTRATION = "theme_concentration", _("Theme concentration")
+        KPI_DRIVER = "kpi_driver", _("KPI driver")
+
+    class Direction(models.TextChoices):
+        HIGHER = "higher", _("Higher")
+        LOWER = "lower", _("Lower")
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", _("Candidate")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        VALIDATING = "validating", _("Validating")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REFUTED = "refuted", _("Refuted")
+
+    class Level(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="insights")
+    run = models.ForeignKey(AnalysisRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="insights")
+    fingerprint = models.CharField(max_length=255)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    question_key = models.CharField(max_length=255)  # question, theme or rating key
+    segment_variable = models.CharField(max_length=255, blank=True, default="")
+    segment = models.IntegerField(null=True, blank=True)  # the segment group's level
+    segment_label_vi = models.CharField(max_length=500, blank=True, default="")
+    segment_label_en = models.CharField(max_length=500, blank=True, default="")
+    answer_level = models.IntegerField(null=True, blank=True)
+    kpi_key = models.CharField(max_length=255, blank=True, default="")
+    direction = models.CharField(max_length=6, choices=Direction.choices)
+    statement_vi = models.TextField()
+    statement_en = models.TextField()
+    evidence = models.JSONField(default=dict)
+    criteria = models.JSONField(default=dict)
+    caveats = models.JSONField(default=list, blank=True)
+    quotes = models.JSONField(default=list, blank=True)
+    rank = models.PositiveIntegerField(default=0)
+    score = models.FloatField(default=0.0)
+    is_current = models.BooleanField(default=True)  # found by the latest successful run
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CANDIDATE)
+    reason = models.TextField(blank=True, default="")
+    impact = models.CharField(max_length=6, choices=Level.choices, blank=True, default="")
+    effort = models.CharField(max_length=6, choices=Level.choices, blank=True, default="")
+    # Insight → Metric → Action → Expected result → Actual result
+    metric = models.CharField(max_length=300, blank=True, default="")
+    action = models.TextField(blank=True, default="")
+    expected_result = models.TextField(blank=True, default="")
+    actual_result = models.TextField(blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["survey_id", "-is_current", "rank", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "fingerprint"], name="insight_fingerprint_unique"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["segment_difference", "theme_concentration", "kpi_driver"]),
+                name="insight_kind_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(direction__in=["higher", "lower"]), name="insight_direction_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["candidate", "accepted", "rejected", "validating", "confirmed", "refuted"]
+                ),
+                name="insight_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="rejected") | ~models.Q(reason=""), name="insight_rejection_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="kpi_driver")
+                | (~models.Q(segment_variable="") & models.Q(segment__isnull=False)),
+                name="insight_segment_named",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(impact__in=["", "low", "medium", "high"]), name="insight_impact_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(effort__in=["", "low", "medium", "high"]), name="insight_effort_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["survey", "status", "kind"], name="insight_survey_status_kind")]
+
+    def __str__(self) -> str:
+        return self.fingerprint
+
+    def statement(self, language: str) -> str:
+        return self.statement_vi if language == "vi" else self.statement_en
+
+
+class InsightEvent(models.Model):
+    """The history of an insight: status changes, plans, tracking updates and re-runs."""
+
+    class Event(models.TextChoices):
+        CREATED = "created", _("Found by an analysis run")
+        TRANSITION = "transition", _("Status changed")
+        TRACKING = "tracking", _("Tracking record updated")
+        REFRESHED = "refreshed", _("Evidence refreshed by an analysis run")
+        DROPPED = "dropped", _("No longer found by the latest analysis run")
+
+    insight = models.ForeignKey(Insight, on_delete=models.CASCADE, related_name="events")
+    event = models.CharField(max_length=10, choices=Event.choices)
+    from_status = models.CharField(max_length=10, blank=True, default="")
+    to_status = models.CharField(max_length=10, blank=True, default="")
+    note = models.TextField(blank=True, default="")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    run = models.ForeignKey(AnalysisRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["insight_id", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(event__in=["created", "transition", "tracking", "refreshed", "dropped"]),
+                name="insight_event_known",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(event="transition") | (~models.Q(to_status="") & ~models.Q(from_status="")),
+                name="insight_transition_has_statuses",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.insight_id}: {self.event} {self.from_status}→{self.to_status}"
+
+
+class ValidationPlan(models.Model):
+    """How an accepted insight is checked before investing: an A/B test or a follow-up survey.
+
+    ``parameters`` holds what the sample-size planner was given (test two_proportions or two_means,
+    the expected values, alpha, power) and ``n_per_group`` what it answered.
+    """
+
+    class Kind(models.TextChoices):
+        AB_TEST = "ab_test", _("A/B test")
+        FOLLOW_UP_SURVEY = "follow_up_survey", _("Follow-up survey")
+
+    insight = models.ForeignKey(Insight, on_delete=models.CASCADE, related_name="validation_plans")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    parameters = models.JSONField(default=dict)
+    n_per_group = models.PositiveIntegerField()
+    notes = models.TextField(blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["insight_id", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["ab_test", "follow_up_survey"]), name="validation_plan_kind_known"
+            ),
+            models.CheckConstraint(condition=models.Q(n_per_group__gte=2), name="validation_plan_n_at_least_2"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.insight_id} (n = {self.n_per_group} per group)"
+
+
+# --------------------------------------------------------------------------- open answers
+
+
+class OpenTextRun(models.Model):
+    """One analysis of a survey's open question: discovery (first run), incremental or re-assignment.
+
+    ``options`` holds the settings the analyst asked for: ``themes`` (K, or None to let the silhouette
+    choose) and ``lang`` (None: detect per answer). ``counts`` says what the run did (answers
+    processed, new, themes found).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    class Mode(models.TextChoices):
+        DISCOVER = "discover", _("Discover themes")
+        INCREMENTAL = "incremental", _("New answers only")
+        REASSIGN = "reassign", _("Re-assign every answer")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="open_text_runs")
+    question_key = models.CharField(max_length=64)
+    mode = models.CharField(max_length=11, choices=Mode.choices, default=Mode.DISCOVER)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    error_message = models.TextField(blank=True, default="")  # English msgid + params
+    error_params = models.JSONField(default=dict, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    celery_task_id = models.CharField(max_length=255, blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "running", "succeeded", "failed"]),
+                name="open_text_run_status_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mode__in=["discover", "incremental", "reassign"]), name="open_text_run_mode_known"
+            ),
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="open_text_run_progress_percent"),
+        ]
+        indexes = [models.Index(fields=["survey", "question_key", "-created_at"], name="open_text_run_question")]
+
+    def __str__(self) -> str:
+        return f"open-text run {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class OpenTextCodebook(models.Model):
+    """The analyst's codebook of one open question (``analysis.core.open_text.codebook`` as JSON).
+
+    ``version`` grows with every change (a run or an edit); ``summaries`` keeps each theme's
+    keywords and representative quotes from the runs, keyed by theme id.
+    """
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="open_text_codebooks")
+    question_key = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    summaries = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "question_key"], name="one_codebook_per_open_question")
+        ]
+
+    def __str__(self) -> str:
+        return f"codebook {self.survey_id}/{self.question_key} v{self.version}"
+
+
+class SentimentLabel(models.TextChoices):
+    NEGATIVE = "negative", _("Negative")
+    NEUTRAL = "neutral", _("Neutral")
+    POSITIVE = "positive", _("Positive")
+    MIXED = "mixed", _("Mixed")
+
+
+_SENTIMENTS = ["negative", "neutral", "positive", "mixed"]
+
+
+class AnswerAnalysis(models.Model):
+    """What the analysis found in one response's answer to one open question.
+
+    ``text`` is the answer as analysed: an answer whose text changed since is analysed again.
+    ``themes`` lists the theme ids, the main one first (["other"] when none fits, [] for a non-answer).
+    """
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    question_key = models.CharField(max_length=64)
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="open_text_analyses")
+    text = models.TextField()
+    lang = models.CharField(max_length=2)
+    vi_share = models.FloatField(default=0.0)
+    en_share = models.FloatField(default=0.0)
+    sentiment = models.CharField(max_length=8, choices=SentimentLabel.choices)
+    score = models.FloatField(default=0.0)
+    sentiment_source = models.CharField(max_length=8, default="model")  # "analyst" when overridden
+    is_non_answer = models.BooleanField(default=False)
+    is_duplicate = models.BooleanField(default=False)
+    themes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["survey_id", "question_key", "response_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question_key"], name="one_analysis_per_answer"),
+            models.CheckConstraint(condition=models.Q(sentiment__in=_SENTIMENTS), name="answer_analysis_sentiment"),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=-1) & models.Q(score__lte=1), name="answer_analysis_score_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["survey", "question_key", "sentiment"], name="answer_analysis_sentiment")]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}/{self.question_key}: {self.sentiment}"
+
+
+class ThemeAssignment(models.Model):
+    """One theme mention in one answer, with the mention's own sentiment (position 0: the main theme)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    question_key = models.CharField(max_length=64)
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="theme_assignments")
+    theme_id = models.CharField(max_length=16)
+    position = models.PositiveSmallIntegerField(default=0)
+    sentiment = models.CharField(max_length=8, choices=SentimentLabel.choices)
+    score = models.FloatField(default=0.0)
+    mention = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["survey_id", "question_key", "response_id", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question_key", "theme_id"], name="one_assignment_per_answer_theme"
+            ),
+            models.CheckConstraint(condition=models.Q(sentiment__in=_SENTIMENTS), name="theme_assignment_sentiment"),
+        ]
+        # theme × segment and theme volume queries: every answer of a question with a theme
+        indexes = [
+            models.Index(fields=["survey", "question_key", "theme_id", "response"], name="theme_assignment_theme")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}/{self.question_key}: {self.theme_id}"
+
+
+class SentimentOverride(models.Model):
+    """The analyst's sentiment for one answer; every later run uses it instead of the model's."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    question_key = models.CharField(max_length=64)
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="sentiment_overrides")
+    label = models.CharField(max_length=8, choices=SentimentLabel.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["survey_id", "question_key", "response_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question_key"], name="one_sentiment_override_per_answer"),
+            models.CheckConstraint(condition=models.Q(label__in=_SENTIMENTS), name="sentiment_override_label"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}/{self.question_key}: {self.label}"

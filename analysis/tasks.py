@@ -28,3 +28,41 @@ def run_weighting(self, run_id: int) -> None:
             services.mark_run_failed(run_id=run_id)
             return
         raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def run_insight_analysis(self, run_id: int) -> None:
+    """Run analysis run ``run_id``: crosstabs and candidate insights, stored with their evidence.
+
+    Retries on database errors like ``run_weighting``; after the last retry (or at once in eager
+    mode) the run is marked failed so the board stops waiting for it.
+    """
+    from analysis import services_insights  # imports analysis.services, which imports this module
+
+    try:
+        services_insights.run_analysis(run_id=run_id)
+    except DatabaseError as error:
+        if self.request.is_eager or self.request.retries >= MAX_RETRIES:
+            logger.exception("Analysis run %s failed", run_id)
+            services_insights.mark_analysis_failed(run_id=run_id)
+            return
+        raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def run_open_text_analysis(self, run_id: int) -> None:
+    """Run open-text run ``run_id``: themes and sentiment of one open question, with progress.
+
+    Retries on database errors like ``run_weighting``; after the last retry (or at once in eager
+    mode) the run is marked failed so the page stops polling.
+    """
+    from analysis import services_open_text  # imports this module
+
+    try:
+        services_open_text.run_open_text_analysis(run_id=run_id)
+    except DatabaseError as error:
+        if self.request.is_eager or self.request.retries >= MAX_RETRIES:
+            logger.exception("Open-text run %s failed", run_id)
+            services_open_text.mark_run_failed(run_id=run_id)
+            return
+        raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error

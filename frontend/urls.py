@@ -3,9 +3,11 @@ from django.urls import path
 
 from frontend import (
     dashboard_views,
+    insights_views,
     invitation_views,
     lint_views,
     monitor_views,
+    open_text_views,
     planner_views,
     representativeness_views,
     respond_views,
@@ -110,6 +112,42 @@ urlpatterns = [
     path("surveys/<slug:slug>/archive/", views.survey_archive, name="survey-archive"),
     path("surveys/<slug:slug>/versions/", views.survey_versions, name="survey-versions"),
     path("surveys/<slug:slug>/results/", dashboard_views.survey_results, name="survey-results"),
+    path("surveys/<slug:slug>/open-answers/", open_text_views.open_answers, name="open-answers"),
+    path("surveys/<slug:slug>/open-answers/run/", open_text_views.open_answers_run, name="open-answers-run"),
+    path(
+        "surveys/<slug:slug>/open-answers/runs/<int:run_id>/",
+        open_text_views.open_answers_run_status,
+        name="open-answers-run-status",
+    ),
+    path("surveys/<slug:slug>/open-answers/edit/", open_text_views.open_answers_edit, name="open-answers-edit"),
+    path(
+        "surveys/<slug:slug>/open-answers/answers/<int:response_id>/sentiment/",
+        open_text_views.open_answers_sentiment,
+        name="open-answers-sentiment",
+    ),
+    # Candidate insights: the board, the analysis run, the workflow and each insight's crosstab.
+    path("surveys/<slug:slug>/insights/", insights_views.insight_board, name="survey-insights"),
+    path("surveys/<slug:slug>/insights/runs/", insights_views.insight_run, name="survey-insights-run-create"),
+    path(
+        "surveys/<slug:slug>/insights/runs/<int:run_id>/",
+        insights_views.insight_run_status,
+        name="survey-insights-run",
+    ),
+    path(
+        "surveys/<slug:slug>/insights/<int:insight_id>/transition/",
+        insights_views.insight_transition,
+        name="survey-insight-transition",
+    ),
+    path(
+        "surveys/<slug:slug>/insights/<int:insight_id>/tracking/",
+        insights_views.insight_tracking,
+        name="survey-insight-tracking",
+    ),
+    path(
+        "surveys/<slug:slug>/insights/<int:insight_id>/crosstab/",
+        insights_views.insight_crosstab,
+        name="survey-insight-crosstab",
+    ),
     path("surveys/<slug:slug>/versions/diff/", views.survey_diff, name="survey-diff"),
     path("surveys/<slug:slug>/xlsform.xlsx", views.survey_export, name="survey-export"),
     path("builder/pages/<int:page_id>/update/", views.page_update, name="page-update"),

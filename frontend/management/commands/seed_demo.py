@@ -14,6 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from analysis import services_open_text as open_text_services
+from analysis.models import OpenTextRun
 from frontend import demo_responses
 from surveys import selectors, services
 from surveys.core.questionnaire import (
@@ -340,6 +342,10 @@ class Command(BaseCommand):
             self.stdout.write(_("Added {count} demo responses.").format(count=created))
         target_set, _run = demo_responses.attach_census_targets(survey=survey, user=user)
         self.stdout.write(_("Targets: “{name}”.").format(name=target_set.name))
+        if not OpenTextRun.objects.filter(survey=survey, question_key="improvement").exists():
+            # Themes and sentiment of "what should we improve?": a task, run when this transaction commits.
+            open_text_services.start_open_text_run(survey=survey, question_key="improvement", created_by=user)
+            self.stdout.write(_("Queued the open-answer analysis of “improvement”."))
         self.stdout.write(
             _("Demo login (local use only): {email} / {password}").format(email=DEMO_EMAIL, password=DEMO_PASSWORD)
         )

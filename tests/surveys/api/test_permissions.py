@@ -16,10 +16,17 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from analysis import services as analysis_services
+from analysis import services_insights as insight_services
+from analysis.models import Insight
 from responses import services as response_services
 from responses.models import Invitation
 from surveys import selectors, services
 from surveys.core.roles import Capability, Role, has_capability
+from surveys.models import Survey
+from tests.analysis.insights_world import add_responses as add_insight_responses
+from tests.analysis.insights_world import create_insight_survey, synthetic_answers
+from tests.analysis.open_text_world import OpenTextWorld, create_open_text_survey
+from tests.analysis.open_text_world import synthetic_answers as open_text_answers
 from tests.factories import MembershipFactory, UserFactory
 from tests.surveys.api.conftest import World
 
@@ -128,6 +135,73 @@ def _run(world: World) -> dict[str, Any]:
 def _targets_file(world: World) -> dict[str, Any]:
     data = b"variable,category,share\nsex,female,0.5\nsex,male,0.5\n"
     return {"name": "Tệp", "file": SimpleUploadedFile("targets.csv", data, "text/csv")}
+
+
+def _insight_survey(world: World) -> dict[str, Any]:
+    survey = create_insight_survey(world.workspace, world.founder)
+    add_insight_responses(survey, synthetic_answers(40, seed=3, planted=True))
+    return {"slug": survey.slug}
+
+
+def _insight(world: World) -> dict[str, Any]:
+    survey = Survey.objects.get(slug=_insight_survey(world)["slug"])
+    insight = Insight.objects.create(
+        survey=survey,
+        fingerprint="segment:aspects.delivery_speed:mean:age_band:0",
+        kind="segment_difference",
+        question_key="aspects.delivery_speed",
+        segment_variable="age_band",
+        segment=0,
+        direction="lower",
+        statement_vi="Khách 18–24 tuổi chấm tốc độ giao hàng thấp hơn.",
+        statement_en="Customers aged 18–24 rate delivery speed lower.",
+        evidence={"estimate": "mean", "effect_size_name": "cohens_d", "effect_size": -0.8},
+    )
+    return {"insight_id": insight.id}
+
+
+def _analysis_run(world: World) -> dict[str, Any]:
+    survey = Survey.objects.get(slug=_insight_survey(world)["slug"])
+    return {"run_id": insight_services.create_analysis_run(survey=survey).id}
+
+
+def _open_question(world: World) -> dict[str, Any]:
+    survey = create_open_text_survey(world.workspace, world.founder)
+    return {"slug": survey.slug, "question_key": "improve"}
+
+
+def _open_text_analysed(world: World) -> dict[str, Any]:
+    from analysis import services_open_text
+
+    kwargs = _open_question(world)
+    survey = Survey.objects.get(slug=kwargs["slug"])
+    OpenTextWorld(world.founder, survey).add(open_text_answers(40))
+    services_open_text.analyse_question(survey=survey, question_key="improve", mode="discover")
+    return kwargs
+
+
+def _open_text_run(world: World) -> dict[str, Any]:
+    from analysis import services_open_text
+
+    kwargs = _open_question(world)
+    survey = Survey.objects.get(slug=kwargs["slug"])
+    return {"run_id": services_open_text.start_open_text_run(survey=survey, question_key="improve").id}
+
+
+def _open_text_theme(world: World) -> dict[str, Any]:
+    from analysis.models import OpenTextCodebook
+
+    kwargs = _open_text_analysed(world)
+    codebook = OpenTextCodebook.objects.get(survey__slug=kwargs["slug"])
+    return {**kwargs, "theme_id": codebook.data["themes"][0]["id"]}
+
+
+def _open_text_answer(world: World) -> dict[str, Any]:
+    from analysis.models import AnswerAnalysis
+
+    kwargs = _open_text_analysed(world)
+    answer = AnswerAnalysis.objects.filter(survey__slug=kwargs["slug"], is_non_answer=False).first()
+    return {**kwargs, "response_id": answer.response_id}
 
 
 VIEW, EDIT, MANAGE, ANALYSE = Capability.VIEW, Capability.EDIT, Capability.MANAGE, Capability.ANALYSE
@@ -273,6 +347,26 @@ ENDPOINTS = [
     Endpoint("analysis:weighting-run-list", "POST", ANALYSE, _mapped, body=lambda w: {"upper_bound": 5}),
     Endpoint("analysis:weighting-run-detail", "GET", VIEW, _run),
     Endpoint("analysis:weighting-run-weights", "GET", VIEW, _run),
+    Endpoint("analysis:analysis-run-list", "GET", VIEW, _insight_survey),
+    Endpoint("analysis:analysis-run-list", "POST", ANALYSE, _insight_survey, body=lambda w: {"alpha": 0.05}),
+    Endpoint("analysis:analysis-run-detail", "GET", VIEW, _analysis_run),
+    Endpoint("analysis:insight-list", "GET", VIEW, _insight_survey, query=lambda w: "?status=candidate"),
+    Endpoint("analysis:insight-detail", "GET", VIEW, _insight),
+    Endpoint("analysis:insight-transition", "POST", ANALYSE, _insight, body=lambda w: {"status": "accepted"}),
+    Endpoint("analysis:insight-tracking", "POST", ANALYSE, _insight, body=lambda w: {"metric": "CSAT"}),
+    Endpoint("analysis:insight-crosstab", "GET", VIEW, _insight),
+    Endpoint("analysis:open-text-run-list", "GET", VIEW, _open_question),
+    Endpoint("analysis:open-text-run-list", "POST", ANALYSE, _open_question, body=lambda w: {"themes": 3}),
+    Endpoint("analysis:open-text-run-detail", "GET", VIEW, _open_text_run),
+    Endpoint("analysis:open-text-theme-list", "GET", VIEW, _open_text_analysed),
+    Endpoint("analysis:open-text-theme-detail", "GET", VIEW, _open_text_theme),
+    Endpoint(
+        "analysis:open-text-edit", "POST", ANALYSE, _open_text_analysed, body=lambda w: {"op": "add", "label": "Mới"}
+    ),
+    Endpoint("analysis:open-text-answer-list", "GET", VIEW, _open_text_analysed, query=lambda w: "?sentiment=negative"),
+    Endpoint("analysis:open-text-sentiment", "PUT", ANALYSE, _open_text_answer, body=lambda w: {"sentiment": "mixed"}),
+    Endpoint("analysis:open-text-sentiment", "DELETE", ANALYSE, _open_text_answer),
+    Endpoint("analysis:open-text-segments", "GET", VIEW, _open_text_analysed),
 ]
 
 # Reachable without signing in; their behaviour is tested in test_auth.py and tests/test_openapi.py.
