@@ -1,6 +1,12 @@
 /* Draws the results dashboard's charts with Plotly; every chart's figures are also in a table. */
 (function () {
   "use strict";
+  // The drawing repeats the table beside it, so screen readers skip it; the toolbar's buttons stay reachable.
+  function hideDrawing(plot) {
+    plot.querySelectorAll("svg.main-svg").forEach(function (svg) {
+      svg.setAttribute("aria-hidden", "true");
+    });
+  }
 
   function draw(root) {
     if (!window.Plotly) {
@@ -13,7 +19,7 @@
       }
       var figure = JSON.parse(source.textContent);
       var layout = Object.assign({ font: { family: "inherit", size: 13 }, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)" }, figure.layout);
-      window.Plotly.newPlot(element, figure.data, layout, { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] });
+      window.Plotly.newPlot(element, figure.data, layout, { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] }).then(hideDrawing);
       element.dataset.drawn = "1";
     });
   }

@@ -1,6 +1,12 @@
 // Draw the monitoring page's charts over its tables (which stay for keyboard and screen readers).
 (function () {
   "use strict";
+  // The drawing repeats the table beside it, so screen readers skip it; the toolbar's buttons stay reachable.
+  function hideDrawing(plot) {
+    plot.querySelectorAll("svg.main-svg").forEach(function (svg) {
+      svg.setAttribute("aria-hidden", "true");
+    });
+  }
   function draw() {
     var holder = document.getElementById("responses-chart");
     var source = document.getElementById("monitor-chart-data");
@@ -22,7 +28,7 @@
         yaxis: { rangemode: "tozero" }
       },
       { displaylogo: false, responsive: true }
-    );
+    ).then(hideDrawing);
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", draw);

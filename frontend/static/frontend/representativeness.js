@@ -1,6 +1,12 @@
 // Draw sample-vs-target bars over the representativeness tables (which stay for keyboard and screen readers).
 (function () {
   "use strict";
+  // The drawing repeats the table beside it, so screen readers skip it; the toolbar's buttons stay reachable.
+  function hideDrawing(plot) {
+    plot.querySelectorAll("svg.main-svg").forEach(function (svg) {
+      svg.setAttribute("aria-hidden", "true");
+    });
+  }
   function draw() {
     var source = document.getElementById("representativeness-chart-data");
     if (!source || !window.Plotly) return;
@@ -26,7 +32,7 @@
           legend: { orientation: "h" }
         },
         { displaylogo: false, responsive: true }
-      );
+      ).then(hideDrawing);
     });
   }
   if (document.readyState === "loading") {
