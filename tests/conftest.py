@@ -1,6 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from config.celery import app as celery_app
 from tests.factories import MembershipFactory, UserFactory
 
 
@@ -41,9 +42,22 @@ def pytest_itemcollected(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _worker_marked_tests_get_the_worker(request: pytest.FixtureRequest) -> None:
+def _worker_marked_tests_get_the_worker(request: pytest.FixtureRequest):
+    """Tests marked ``worker`` get the worker; every other test runs its tasks in-process.
+
+    With a broker configured (CI on PostgreSQL) a task sent by an unmarked test would sit in
+    Redis with no worker to take it, so those tests run tasks eagerly, as in the embedded set-up.
+    """
     if request.node.get_closest_marker("worker") is not None:
         request.getfixturevalue("celery_worker")
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ from responses.models import Collector, Invitation, Response
 from surveys import services as survey_services
 from tests.factories import MembershipFactory, UserFactory
 from tests.frontend.conftest import HTMX
-from tests.responses.eager import _tasks_in_process_unless_worker  # noqa: F401
 from tests.responses.specs import build_spec
 
 pytestmark = pytest.mark.django_db

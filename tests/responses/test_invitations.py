@@ -11,7 +11,6 @@ from django.utils import timezone, translation
 from responses import selectors, services
 from responses.models import Invitation
 from surveys import services as survey_services
-from tests.responses.eager import _tasks_in_process_unless_worker  # noqa: F401
 from tests.responses.specs import COMPLETE_ANSWERS
 
 BASE = "https://khaosat.example.vn"

@@ -9,7 +9,6 @@ from rest_framework.test import APIClient
 
 from responses import services
 from responses.models import Invitation, Response
-from tests.responses.eager import _tasks_in_process_unless_worker  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ import pytest
 import schemathesis
 from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
@@ -58,10 +58,13 @@ OPERATIONS = sorted(
 
 @pytest.fixture(autouse=True)
 def _requests_keep_the_test_transaction():
-    # As Django's test client does: the end of a request must not close the test's connection.
+    # As Django's test client does: neither the start nor the end of a request may close the test's
+    # connection (on PostgreSQL, request_started drops a connection that is inside a transaction).
+    request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     cache.clear()  # the token endpoint's throttle counts in the cache
     yield
+    request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
     cache.clear()
 
