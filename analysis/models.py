@@ -633,3 +633,66 @@ class SentimentOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id}/{self.question_key}: {self.label}"
+
+
+def export_upload_to(job: "ExportJob", filename: str) -> str:
+    return f"exports/{job.survey_id}/{filename}"
+
+
+class ExportJob(models.Model):
+    """One export of a survey's responses and results (xlsx, csv or sav), made by a worker.
+
+    ``options`` holds the analyst's choices (``analysis.export.ExportRequest.to_json``). The file
+    is stored under MEDIA_ROOT/exports/ through the default storage and downloadable until
+    ``expires_at``; ``purge_exports`` deletes the files of expired jobs.
+    """
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", _("Excel workbook (.xlsx)")
+        CSV = "csv", _("CSV (UTF-8)")
+        SAV = "sav", _("SPSS (.sav)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="export_jobs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    format = models.CharField(max_length=4, choices=Format.choices, default=Format.XLSX)
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    file = models.FileField(upload_to=export_upload_to, max_length=255, blank=True, default="")
+    size = models.PositiveBigIntegerField(default=0)  # bytes
+    response_count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    celery_task_id = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "running", "succeeded", "failed"]),
+                name="export_job_status_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(format__in=["xlsx", "csv", "sav"]), name="export_job_format_known"
+            ),
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="export_job_progress_percent"),
+        ]
+        indexes = [models.Index(fields=["survey", "-created_at"], name="export_job_survey")]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())

@@ -66,3 +66,25 @@ def run_open_text_analysis(self, run_id: int) -> None:
             services_open_text.mark_run_failed(run_id=run_id)
             return
         raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def run_export(self, job_id: int) -> None:
+    """Write export job ``job_id``'s file (xlsx, csv or sav) and store it, with progress.
+
+    Retries on database errors like ``run_weighting``; after the last retry (or at once in eager
+    mode), or on any other error, the job is marked failed so the page stops polling.
+    """
+    from analysis import export  # imports analysis.services_open_text, which imports this module
+
+    try:
+        export.run_export_job(job_id=job_id)
+    except DatabaseError as error:
+        if self.request.is_eager or self.request.retries >= MAX_RETRIES:
+            logger.exception("Export %s failed", job_id)
+            export.mark_export_failed(job_id=job_id)
+            return
+        raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
+    except Exception:
+        logger.exception("Export %s failed", job_id)
+        export.mark_export_failed(job_id=job_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analysis import api, api_insights, api_open_text
+from analysis import api, api_export, api_insights, api_open_text
 
 app_name = "analysis"
 
@@ -59,4 +59,7 @@ urlpatterns = [
         api_open_text.SegmentComparisonApi.as_view(),
         name="open-text-segments",
     ),
+    path("surveys/<slug:slug>/exports/", api_export.ExportJobListApi.as_view(), name="export-list"),
+    path("exports/<int:job_id>/", api_export.ExportJobDetailApi.as_view(), name="export-detail"),
+    path("exports/<int:job_id>/download/", api_export.ExportJobDownloadApi.as_view(), name="export-download"),
 ]

@@ -3,6 +3,7 @@ from django.urls import path
 
 from frontend import (
     dashboard_views,
+    export_views,
     insights_views,
     invitation_views,
     lint_views,
@@ -150,6 +151,13 @@ urlpatterns = [
     ),
     path("surveys/<slug:slug>/versions/diff/", views.survey_diff, name="survey-diff"),
     path("surveys/<slug:slug>/xlsform.xlsx", views.survey_export, name="survey-export"),
+    path("surveys/<slug:slug>/export/", export_views.export_page, name="survey-data-export"),
+    path("surveys/<slug:slug>/export/<int:job_id>/", export_views.export_status, name="survey-data-export-status"),
+    path(
+        "surveys/<slug:slug>/export/<int:job_id>/download/",
+        export_views.export_download,
+        name="survey-data-export-download",
+    ),
     path("builder/pages/<int:page_id>/update/", views.page_update, name="page-update"),
     path("builder/pages/<int:page_id>/move/", views.page_move, name="page-move"),
     path("builder/pages/<int:page_id>/delete/", views.page_delete, name="page-delete"),

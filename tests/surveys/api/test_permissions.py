@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.response import Response
 from rest_framework.test import APIClient
 
+from analysis import export as analysis_export
 from analysis import services as analysis_services
 from analysis import services_insights as insight_services
 from analysis.models import Insight
@@ -130,6 +131,17 @@ def _mapped(world: World) -> dict[str, Any]:
 def _run(world: World) -> dict[str, Any]:
     _mapped(world)
     return {"run_id": analysis_services.create_weighting_run(survey=world.published).id}
+
+
+def _export_job(world: World) -> dict[str, Any]:
+    job = analysis_export.start_export(survey=world.published, request=analysis_export.ExportRequest())
+    analysis_export.run_export_job(job_id=job.id)
+    return {"job_id": job.id}
+
+
+@pytest.fixture(autouse=True)
+def _exports_in_a_temporary_media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
 
 
 def _targets_file(world: World) -> dict[str, Any]:
@@ -367,6 +379,10 @@ ENDPOINTS = [
     Endpoint("analysis:open-text-sentiment", "PUT", ANALYSE, _open_text_answer, body=lambda w: {"sentiment": "mixed"}),
     Endpoint("analysis:open-text-sentiment", "DELETE", ANALYSE, _open_text_answer),
     Endpoint("analysis:open-text-segments", "GET", VIEW, _open_text_analysed),
+    Endpoint("analysis:export-list", "GET", ANALYSE, _published),
+    Endpoint("analysis:export-list", "POST", ANALYSE, _published, body=lambda w: {"format": "csv", "codes": True}),
+    Endpoint("analysis:export-detail", "GET", ANALYSE, _export_job),
+    Endpoint("analysis:export-download", "GET", ANALYSE, _export_job),
 ]
 
 # Reachable without signing in; their behaviour is tested in test_auth.py and tests/test_openapi.py.
