@@ -964,6 +964,15 @@ class ImportResult:
 IMPORT_KEY_NAMESPACE = uuid.UUID("5b0f8d5e-3c1a-4f49-9a51-7f0c2f6d1e21")
 
 
+def _responses_sheet_names() -> tuple[str, ...]:
+    """The names our own export gives its responses sheet, in every interface language."""
+    names = ["Responses"]
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names.append(_("Responses"))
+    return tuple(dict.fromkeys(names))
+
+
 @transaction.atomic
 def import_responses(*, survey: Survey, file: BinaryIO, filename: str = "", imported_by: Any = None) -> ImportResult:
     """Store the responses of a CSV or XLSX file as complete responses of the latest version.
@@ -979,7 +988,7 @@ def import_responses(*, survey: Survey, file: BinaryIO, filename: str = "", impo
     if survey.status == Survey.Status.ARCHIVED:
         raise Conflict(_("An archived survey collects no more answers."))
     data = _read_upload(file, RESPONSES_IMPORT_MAX_BYTES)
-    table = _read_table_or_refuse(data, max_rows=response_import.MAX_ROWS, sheet_names=("Responses",))
+    table = _read_table_or_refuse(data, max_rows=response_import.MAX_ROWS, sheet_names=_responses_sheet_names())
     spec = version.spec()
     now = timezone.now()
     parsed = response_import.parse_responses(table, spec, now=timezone.localtime(now).replace(tzinfo=None))
