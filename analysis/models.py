@@ -153,33 +153,49 @@ class VariableMapping(models.Model):
         return bool(self.question_key)
 
 
-class WeightingRunQuerySet(models.QuerySet):
-    def succeeded(self) -> "WeightingRunQuerySet":
-        return self.filter(status=WeightingRun.Status.SUCCEEDED)
+class BackgroundJob(models.Model):
+    """What every piece of work a Celery worker does for a page has: its status, progress and times.
 
+    Weighting, insight and open-answer runs and exports share these fields; each model adds what
+    its work needs and keeps its own named constraints.
+    """
 
-class WeightingRun(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
 
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    celery_task_id = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class WeightingRunQuerySet(models.QuerySet):
+    def succeeded(self) -> "WeightingRunQuerySet":
+        return self.filter(status=WeightingRun.Status.SUCCEEDED)
+
+
+class WeightingRun(BackgroundJob):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="weighting_runs")
     target_set = models.ForeignKey(TargetSet, on_delete=models.SET_NULL, null=True, related_name="runs")
     # What was raked: the mapped variables with their categories and target shares, frozen at creation.
     targets = models.JSONField(default=dict)
     options = models.JSONField(default=dict)  # lower_bound, upper_bound, tolerance, max_sweeps, unmatched_policy
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)  # percent
     error_message = models.TextField(blank=True, default="")  # English msgid + params: see error_params
     error_params = models.JSONField(default=dict, blank=True)
     diagnostics = models.JSONField(default=dict, blank=True)
-    celery_task_id = models.CharField(max_length=255, blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = WeightingRunQuerySet.as_manager()
 
@@ -196,10 +212,6 @@ class WeightingRun(models.Model):
 
     def __str__(self) -> str:
         return f"weighting run {self.pk} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
 
 class ResponseWeight(models.Model):
@@ -223,22 +235,14 @@ class ResponseWeight(models.Model):
 # --------------------------------------------------------------------------- candidate insights
 
 
-class AnalysisRun(models.Model):
+class AnalysisRun(BackgroundJob):
     """One run of the full insight analysis of a survey: the settings used, its progress and warnings.
 
     ``warnings`` is a list of ``{"msgid": ..., "params": {...}}`` (English msgids, translated when
     shown); ``family_sizes`` maps each multiple-testing family to its number of tests.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        SUCCEEDED = "succeeded", _("Succeeded")
-        FAILED = "failed", _("Failed")
-
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="analysis_runs")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)  # percent
     error_message = models.TextField(blank=True, default="")  # English msgid + params: see error_params
     error_params = models.JSONField(default=dict, blank=True)
     # the settings used: alpha, min_group_n, min_effect_size, min_driver_correlation, weighted (requested)
@@ -249,11 +253,8 @@ class AnalysisRun(models.Model):
     candidate_count = models.PositiveIntegerField(default=0)
     family_sizes = models.JSONField(default=dict, blank=True)
     warnings = models.JSONField(default=list, blank=True)
-    celery_task_id = models.CharField(max_length=255, blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -268,10 +269,6 @@ class AnalysisRun(models.Model):
 
     def __str__(self) -> str:
         return f"analysis run {self.pk} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
 
 class Insight(models.Model):
@@ -459,19 +456,13 @@ class ValidationPlan(models.Model):
 # --------------------------------------------------------------------------- open answers
 
 
-class OpenTextRun(models.Model):
+class OpenTextRun(BackgroundJob):
     """One analysis of a survey's open question: discovery (first run), incremental or re-assignment.
 
     ``options`` holds the settings the analyst asked for: ``themes`` (K, or None to let the silhouette
     choose) and ``lang`` (None: detect per answer). ``counts`` says what the run did (answers
     processed, new, themes found).
     """
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        SUCCEEDED = "succeeded", _("Succeeded")
-        FAILED = "failed", _("Failed")
 
     class Mode(models.TextChoices):
         DISCOVER = "discover", _("Discover themes")
@@ -481,17 +472,12 @@ class OpenTextRun(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="open_text_runs")
     question_key = models.CharField(max_length=64)
     mode = models.CharField(max_length=11, choices=Mode.choices, default=Mode.DISCOVER)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)  # percent
     error_message = models.TextField(blank=True, default="")  # English msgid + params
     error_params = models.JSONField(default=dict, blank=True)
     options = models.JSONField(default=dict, blank=True)
     counts = models.JSONField(default=dict, blank=True)
-    celery_task_id = models.CharField(max_length=255, blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -509,10 +495,6 @@ class OpenTextRun(models.Model):
 
     def __str__(self) -> str:
         return f"open-text run {self.pk} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
 
 class OpenTextCodebook(models.Model):
@@ -639,7 +621,7 @@ def export_upload_to(job: "ExportJob", filename: str) -> str:
     return f"exports/{job.survey_id}/{filename}"
 
 
-class ExportJob(models.Model):
+class ExportJob(BackgroundJob):
     """One export of a survey's responses and results (xlsx, csv or sav), made by a worker.
 
     ``options`` holds the analyst's choices (``analysis.export.ExportRequest.to_json``). The file
@@ -652,26 +634,15 @@ class ExportJob(models.Model):
         CSV = "csv", _("CSV (UTF-8)")
         SAV = "sav", _("SPSS (.sav)")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        SUCCEEDED = "succeeded", _("Succeeded")
-        FAILED = "failed", _("Failed")
-
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="export_jobs")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     format = models.CharField(max_length=4, choices=Format.choices, default=Format.XLSX)
     options = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)  # percent
     file = models.FileField(upload_to=export_upload_to, max_length=255, blank=True, default="")
     size = models.PositiveBigIntegerField(default=0)  # bytes
     response_count = models.PositiveIntegerField(default=0)
     expires_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
-    celery_task_id = models.CharField(max_length=255, blank=True, default="")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -689,10 +660,6 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.pk} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
     def is_expired(self, now=None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
