@@ -441,9 +441,10 @@ ASPECT_CONCEPTS: dict[str, tuple[str, ...]] = {
 }
 
 # Folded Vietnamese syllables that carry no aspect: function words and opinion words.
-VIETNAMESE_STOP_SYLLABLES = frozenset(
-    fold_accents(w)
-    for w in [
+VIETNAMESE_STOP_WORDS = frozenset(
+    [
+        "so",
+        "gần",
         "là",
         "và",
         "thì",
@@ -678,18 +679,80 @@ VIETNAMESE_STOP_SYLLABLES = frozenset(
         "tất",
     ]
 )
+VIETNAMESE_STOP_SYLLABLES = frozenset(fold_accents(w) for w in VIETNAMESE_STOP_WORDS)
 
 # Folded syllables too vague for a theme on their own but fine inside a bigram ("giao hang").
-VIETNAMESE_WEAK_SYLLABLES = frozenset(
-    fold_accents(w)
-    for w in [
+VIETNAMESE_WEAK_WORDS = frozenset(
+    [
         *("shop", "hàng", "mua", "đặt", "dùng", "sử", "dụng", "nhận", "gửi", "làm", "bên", "phía", "cửa", "tiệm"),
         *("đơn", "trừ", "xong", "phải", "về", "nhau", "đồ", "cái", "món", "khách", "quen", "thêm", "cứ"),
     ]
 )
+VIETNAMESE_WEAK_SYLLABLES = frozenset(fold_accents(w) for w in VIETNAMESE_WEAK_WORDS)
+
+# Vietnamese particles typed bare at the end of an English sentence ("keep it up nha shop").
+VIETNAMESE_BARE_PARTICLES = frozenset({"nha", "nhe", "nhen", "nhaa", "nhee", "oi", "ak", "ah", "ha", "nhi", "luon"})
 
 ENGLISH_STOP_WORDS = frozenset(
     [
+        *(
+            "maybe",
+            "perhaps",
+            "less",
+            "fewer",
+            "compared",
+            "compare",
+            "comparing",
+            "similar",
+            "add",
+            "added",
+            "adding",
+            "lots",
+            "yes",
+            "yeah",
+            "pls",
+            "plz",
+            "etc",
+            "via",
+            "per",
+            "within",
+            "without",
+            "since",
+            "until",
+            "ago",
+            "yet",
+            "able",
+            "around",
+            "another",
+            "else",
+            "enough",
+            "instead",
+            "already",
+            "soon",
+            "often",
+            "sometimes",
+            "usually",
+            "everyone",
+            "anyone",
+            "someone",
+            "stuff",
+            "make",
+            "makes",
+            "let's",
+            "keep",
+            "kept",
+            "up",
+            "us",
+            "let",
+            "lets",
+            "will",
+            "would",
+            "might",
+            "must",
+            "shall",
+            "may",
+            "being",
+        ),
         *(
             "back",
             "almost",
@@ -995,6 +1058,8 @@ def english_lemma(word: str) -> str:
     """A light singular form for English aspect words ("prices" → "price", "boxes" → "box")."""
     if word in _EN_IRREGULAR:
         return _EN_IRREGULAR[word]
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]  # "crashes" → "crash", "watches" → "watch"
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):

@@ -4,8 +4,11 @@ Rules, in order: a word with a letter only Vietnamese writes (ư, ơ, đ, ạ, �
 a word from the cue lists counts for its language (Vietnamese cues are folded so "giao hang nhanh"
 typed without diacritics is caught); the answer's language is the larger share. When no word is
 recognised, py3langid restricted to vi/en decides (offline model shipped inside the package).
+``sentence_languages`` does the same per sentence, for answers that switch language ("Giao hàng
+chậm. Customer service never replied").
 """
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -191,6 +194,8 @@ VIETNAMESE_CUES = frozenset(
 
 ENGLISH_CUES = frozenset(
     [
+        *("please", "thanks", "thank", "keep", "it's", "i'm", "from", "at", "by", "if", "our", "all", "get", "got"),
+        *("there", "here", "about", "work", "next", "maybe", "add", "any", "some", "because", "up", "out"),
         "the",
         "a",
         "an",
@@ -353,8 +358,8 @@ def _identifier():
     return identifier
 
 
-def detect_language(text: str) -> LanguageGuess:
-    """Return the language of ``text`` ("vi" or "en") with the shares of words in each."""
+def word_counts(text: str) -> tuple[int, int]:
+    """How many words of ``text`` are recognisably Vietnamese and English (letters, then cue words)."""
     vi = en = 0
     for word in iter_words(text.lower()):
         if any(c in VIETNAMESE_LETTERS for c in word):
@@ -367,9 +372,45 @@ def detect_language(text: str) -> LanguageGuess:
             vi += 1
         elif is_en_cue and not is_vi_cue:
             en += 1
+    return vi, en
+
+
+def detect_language(text: str) -> LanguageGuess:
+    """Return the language of ``text`` ("vi" or "en") with the shares of words in each."""
+    vi, en = word_counts(text)
     if vi + en == 0 or vi == en:
         label, probability = _identifier().classify(text or " ")
         share = float(probability)
         return LanguageGuess(label, *((share, 1 - share) if label == "vi" else (1 - share, share)))
     vi_share = vi / (vi + en)
     return LanguageGuess("vi" if vi > en else "en", vi_share, 1 - vi_share)
+
+
+_SENTENCE_BREAK_RE = re.compile(r"(?<=[.!?;…\n])\s+")
+
+
+def sentence_languages(text: str, default: str) -> list[tuple[str, str]]:
+    """``text`` cut into runs of sentences of one language: ``[(run, "vi" | "en"), …]``.
+
+    Sentences end at . ! ? ; … or a line break followed by a space. Each takes the language most of
+    its recognised words belong to; a sentence with no recognised word, or a tie ("ok", "5 sao"),
+    keeps the language of the sentence before it (the first one takes ``default``, the answer's
+    language). Neighbouring sentences of one language stay joined as written, so a one-language
+    answer comes back whole.
+    """
+    ends = [m.start() for m in _SENTENCE_BREAK_RE.finditer(text)] + [len(text)]
+    if len(ends) == 1:
+        return [(text, default)]
+    runs: list[tuple[int, int, str]] = []  # start, end, language
+    start = 0
+    for end in ends:
+        sentence = text[start:end]
+        if sentence.strip():
+            vi, en = word_counts(sentence)
+            lang = "vi" if vi > en else "en" if en > vi else (runs[-1][2] if runs else default)
+            if runs and runs[-1][2] == lang:
+                runs[-1] = (runs[-1][0], end, lang)
+            else:
+                runs.append((start, end, lang))
+        start = end
+    return [(text[a:b].strip(), lang) for a, b, lang in runs] or [(text, default)]

@@ -8,17 +8,19 @@ sentiment mix; each answer with its themes and the sentiment of each theme menti
 """
 
 import multiprocessing
+import re
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import numpy as np
 
 from analysis.core.open_text import sentiment as sent
 from analysis.core.open_text.codebook import OTHER_LABEL, OTHER_THEME_ID, Codebook, Theme
-from analysis.core.open_text.language import detect_language
+from analysis.core.open_text.keywords import KEYWORDS_PER_LANGUAGE, KeywordCounter, learn_words
+from analysis.core.open_text.language import detect_language, sentence_languages
 from analysis.core.open_text.normalization import (
     clean_text,
     duplicate_key,
@@ -42,7 +44,8 @@ from analysis.core.open_text.themes import (
 )
 
 QUOTES_PER_THEME = 3
-KEYWORDS_PER_LANGUAGE = 5
+QUOTE_MAX_OVERLAP = 0.6  # a quote sharing this share of its words (Jaccard) with a chosen one is skipped
+KEYWORD_ROWS = 2_000  # clauses per theme read for its keywords
 _OVERRIDE_SCORES = {sent.POSITIVE: 0.5, sent.NEGATIVE: -0.5, sent.NEUTRAL: 0.0, sent.MIXED: 0.0}
 
 
@@ -68,7 +71,7 @@ def _interned(processed: ProcessedText) -> ProcessedText:
         processed.vi_share,
         processed.en_share,
         processed.is_non_answer,
-        tuple(Clause(tuple(intern(w) for w in c.words), c.follows_contrast) for c in processed.clauses),
+        tuple(Clause(tuple(intern(w) for w in c.words), c.follows_contrast, c.lang) for c in processed.clauses),
         tuple(tuple(intern(t) for t in terms) for terms in processed.clause_terms),
         processed.clause_scores,
         processed.sentiment,
@@ -106,8 +109,17 @@ def process_text(raw: str, lang_hint: str | None = None) -> ProcessedText:
     lang = lang_hint or guess.lang
     if is_non_answer(raw):
         return ProcessedText(lang, guess.vi_share, guess.en_share, True, (), (), (), sent.Sentiment(sent.NEUTRAL, 0.0))
-    words = segment_vietnamese(normalize_vietnamese(cleaned.text)) if lang == "vi" else tokenize_english(cleaned.text)
-    clauses = tuple(split_clauses(words, lang))
+    # an answer that switches language is read sentence by sentence, each in its own language (only
+    # an answer with recognised words of both languages can switch)
+    mixed = not lang_hint and 0.0 < guess.vi_share < 1.0
+    runs = sentence_languages(cleaned.text, lang) if mixed else [(cleaned.text, lang)]
+    clauses = tuple(
+        clause
+        for text, run_lang in runs
+        for clause in split_clauses(
+            segment_vietnamese(normalize_vietnamese(text)) if run_lang == "vi" else tokenize_english(text), run_lang
+        )
+    )
     scored = sent.score_answer(clauses, lang, cleaned.emojis, is_question=raw.rstrip().endswith("?"))
     terms = tuple(tuple(aspect_terms(c, lang)) for c in clauses)
     return ProcessedText(
@@ -291,13 +303,7 @@ def analyze_answers(
             )
         )
     # 6. theme summaries
-    codebook = Codebook(
-        tuple(
-            _label_theme(t, j, assignment, row_key, row_clause, cache) if not t.is_deleted else t
-            for j, t in enumerate(theme_list)
-        ),
-        codebook.next_number,
-    )
+    codebook = Codebook(tuple(_label_themes(theme_list, assignment, row_key, row_clause, cache)), codebook.next_number)
     summaries = _summaries(codebook, results, assignment, row_key, main_theme, distinct_text, cache)
     return TextAnalysis(tuple(results), summaries, codebook, k, silhouette, MappingProxyType(dict(k_scores)))
 
@@ -365,41 +371,24 @@ def _themes_of(
     return tuple(theme_list[j].id for j in order), tuple(mentions)
 
 
-def _label_theme(theme: Theme, j: int, assignment, row_key, row_clause, cache) -> Theme:
-    """Keywords per language: the theme's most frequent aspect terms in each language's clauses."""
-    counts: dict[str, Counter] = {"vi": Counter(), "en": Counter()}
-    surfaces: dict[str, Counter] = {}
-    rows = np.flatnonzero(assignment.theme_index == j)[:2000]
-    for row in rows:
-        processed = cache[row_key[row]]
-        clause = processed.clauses[row_clause[row]]
-        terms = [t for t in processed.clause_terms[row_clause[row]] if not t.startswith("@")]
-        counts[processed.lang].update(set(terms))
-        if processed.lang == "vi":
-            syllables = [s for w in clause.words for s in w.split()]
-            for size in (1, 2, 3, 4):
-                for i in range(len(syllables) - size + 1):
-                    written = " ".join(syllables[i : i + size])
-                    surfaces.setdefault(fold_accents(written), Counter())[written] += 1
-    keywords: dict[str, list[str]] = {}
-    for lang, counter in counts.items():
-        ranked = sorted(counter.items(), key=lambda kv: (-(kv[1] * (1.6 if " " in kv[0] else 1.0)), kv[0]))
-        chosen: list[str] = []
-        for term, _ in ranked:
-            if any(term in c.split(" ") or term in c for c in chosen if " " in c):
-                continue
-            display = term
-            if lang == "vi" and term in surfaces:
-                accented = [w for w, _ in surfaces[term].most_common() if w != term]
-                display = accented[0] if accented else term
-            chosen.append(display if lang == "vi" else term)
-            if len(chosen) == KEYWORDS_PER_LANGUAGE:
-                break
-        if chosen:
-            keywords[lang] = chosen
-    if not keywords and theme.keywords:
-        return theme
-    return relabel_theme(theme, keywords)
+def _label_themes(theme_list, assignment, row_key, row_clause, cache) -> list[Theme]:
+    """Keywords per language (whole words, as written, no stop or opinion words) and labels of every theme."""
+    sampled: list[tuple[int, Clause]] = []
+    for j, theme in enumerate(theme_list):
+        if theme.is_deleted:
+            continue
+        for row in np.flatnonzero(assignment.theme_index == j)[:KEYWORD_ROWS]:
+            processed = cache[row_key[row]]
+            clause = processed.clauses[row_clause[row]]
+            sampled.append((j, clause if clause.lang else replace(clause, lang=processed.lang)))
+    counter = KeywordCounter(learn_words(c for _, c in sampled))
+    for j, clause in sampled:
+        counter.add(j, clause)
+    out = []
+    for j, theme in enumerate(theme_list):
+        keywords = {} if theme.is_deleted else counter.keywords(j, KEYWORDS_PER_LANGUAGE)
+        out.append(theme if theme.is_deleted or (not keywords and theme.keywords) else relabel_theme(theme, keywords))
+    return out
 
 
 def _summaries(codebook, results, assignment, row_key, main_theme, distinct_text, cache) -> tuple[ThemeSummary, ...]:
@@ -422,10 +411,16 @@ def _summaries(codebook, results, assignment, row_key, main_theme, distinct_text
         if theme.is_deleted:
             continue
         quotes: list[str] = []
+        seen: list[frozenset[str]] = []
         for _, key in sorted(best_rows.get(j, []), key=lambda sk: (-sk[0], abs(len(sk[1]) - 80))):
             text = distinct_text[key]
-            if text not in quotes and 8 <= len(text) <= 400:
-                quotes.append(text)
+            if not 8 <= len(text) <= 400:
+                continue
+            tokens = quote_tokens(text)
+            if any(_jaccard(tokens, other) >= QUOTE_MAX_OVERLAP for other in seen):
+                continue  # the same answer again with "nhé" or an emoji added: one is enough
+            quotes.append(text)
+            seen.append(tokens)
             if len(quotes) == QUOTES_PER_THEME:
                 break
         group = members.get(theme.id, [])
@@ -441,18 +436,38 @@ def _summaries(codebook, results, assignment, row_key, main_theme, distinct_text
         )
     summaries.sort(key=lambda s: -s.n_answers)
     other = members.get(OTHER_THEME_ID, [])
-    other_quotes = tuple(dict.fromkeys(a.text for a in other if a.duplicate_of is None))[:QUOTES_PER_THEME]
+    other_quotes: list[str] = []
+    other_seen: list[frozenset[str]] = []
+    for text in dict.fromkeys(a.text for a in other if a.duplicate_of is None):
+        tokens = quote_tokens(text)
+        if not any(_jaccard(tokens, seen) >= QUOTE_MAX_OVERLAP for seen in other_seen):
+            other_quotes.append(text)
+            other_seen.append(tokens)
+            if len(other_quotes) == QUOTES_PER_THEME:
+                break
     summaries.append(
         ThemeSummary(
             OTHER_THEME_ID,
             OTHER_LABEL,
             MappingProxyType({}),
-            other_quotes,
+            tuple(other_quotes),
             len(other),
             MappingProxyType(Counter(a.sentiment.label for a in other)),
         )
     )
     return tuple(summaries)
+
+
+_QUOTE_TOKEN_RE = re.compile(r"\w+")
+
+
+def quote_tokens(text: str) -> frozenset[str]:
+    """The folded words of a quote, to tell near-duplicate quotes apart."""
+    return frozenset(_QUOTE_TOKEN_RE.findall(fold_accents(text.lower())))
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
 
 
 def _dominant_concept(theme: Theme) -> str | None:

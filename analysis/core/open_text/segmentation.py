@@ -17,6 +17,7 @@ from analysis.core.open_text.aspects import (
     FOLDED_CONCEPT_TERMS,
     MAX_CONCEPT_SYLLABLES,
     MAX_CONCEPT_WORDS,
+    VIETNAMESE_BARE_PARTICLES,
     VIETNAMESE_DOMAIN_PHRASES,
     VIETNAMESE_STOP_SYLLABLES,
     VIETNAMESE_WEAK_SYLLABLES,
@@ -51,7 +52,8 @@ EN_CONTRAST = frozenset({"but", "however", "although", "though", "yet", "except"
 _VI_CLAUSE_BREAKS_BARE = frozenset(fold_accents(w) for w in _VI_CLAUSE_BREAKS) - {"con", "song"}
 _VI_CONTRAST_BARE = frozenset(fold_accents(w) for w in VI_CONTRAST) - {"song"}
 _PUNCT_BREAK = frozenset(".,;:!?()[]\n…-–—/")
-_EN_TOKEN_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[.,;:!?()\[\]…/–—-]")
+# Any letters, so a Vietnamese particle ending an English sentence ("… please nhé") stays one token.
+_EN_TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[.,;:!?()\[\]…/–—-]")
 _WORD_CHAR_RE = re.compile(r"\w")
 
 
@@ -61,6 +63,7 @@ class Clause:
 
     words: tuple[str, ...]  # lower case; a Vietnamese word may hold several syllables ("giao hàng")
     follows_contrast: bool  # the clause comes after "nhưng" / "but": it weighs more in sentiment
+    lang: str = ""  # "vi" / "en": the language of the sentence it comes from ("" = the answer's)
 
     @property
     def text(self) -> str:
@@ -173,7 +176,7 @@ def split_clauses(words: list[str], lang: str) -> list[Clause]:
     for word in joined:
         if word in _PUNCT_BREAK or not _WORD_CHAR_RE.search(word) or is_break(word):
             if current:
-                clauses.append(Clause(tuple(current), after_contrast))
+                clauses.append(Clause(tuple(current), after_contrast, lang))
                 current = []
                 after_contrast = False
             if is_contrast(word):
@@ -181,7 +184,7 @@ def split_clauses(words: list[str], lang: str) -> list[Clause]:
             continue
         current.append(word)
     if current:
-        clauses.append(Clause(tuple(current), after_contrast))
+        clauses.append(Clause(tuple(current), after_contrast, lang))
     return clauses
 
 
@@ -212,7 +215,7 @@ def _concepts(units: list[str], limit: int, table: dict[str, str], written: list
 
 
 @lru_cache(maxsize=1)
-def _opinion_words() -> tuple[frozenset[str], frozenset[str]]:
+def opinion_words() -> tuple[frozenset[str], frozenset[str]]:
     """Words that carry sentiment, not an aspect: the sentiment lexicons minus the aspect concepts.
 
     English: every VADER / domain word with a clear valence; Vietnamese: the project lexicon
@@ -230,7 +233,8 @@ def _opinion_words() -> tuple[frozenset[str], frozenset[str]]:
 
 def aspect_terms(clause: Clause, lang: str) -> list[str]:
     """Theme features of a clause: folded aspect n-grams (no opinion words) and aspect concepts."""
-    english_opinion, vietnamese_opinion = _opinion_words()
+    english_opinion, vietnamese_opinion = opinion_words()
+    lang = clause.lang or lang
     if lang == "vi":
         syllables: list[str] = []
         written: list[str] = []
@@ -259,7 +263,15 @@ def aspect_terms(clause: Clause, lang: str) -> list[str]:
         terms.extend(_concepts(syllables, MAX_CONCEPT_SYLLABLES, BARE_CONCEPT_TERMS, written))
         return terms
     words = [english_lemma(w) for w in clause.words]
-    keep = [w not in ENGLISH_STOP_WORDS and w not in english_opinion and w.isalpha() and len(w) > 1 for w in words]
+    keep = [
+        w not in ENGLISH_STOP_WORDS
+        and w not in english_opinion
+        and w.isascii()  # a Vietnamese particle closing an English sentence ("… please nhé") is no aspect
+        and w not in VIETNAMESE_BARE_PARTICLES
+        and w.isalpha()
+        and len(w) > 1
+        for w in words
+    ]
     terms = [w for w, k in zip(words, keep, strict=True) if k]
     terms.extend(words[i] + " " + words[i + 1] for i in range(len(words) - 1) if keep[i] and keep[i + 1])
     terms.extend(_concepts(words, MAX_CONCEPT_WORDS, ENGLISH_CONCEPT_TERMS))

@@ -255,8 +255,10 @@ def clause_scores(
     bonus = emoji_score(emojis)
     out: list[float] = []
     last = len(clauses) - 1
+    answer_lang = lang
     for index, clause in enumerate(clauses):
         extra = bonus if index == last else 0.0
+        lang = clause.lang or answer_lang  # a sentence in the other language is scored in its own
         if lang == "vi":
             score = squash(score_vietnamese_clause(clause) + extra)
         else:
