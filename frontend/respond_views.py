@@ -486,7 +486,7 @@ def _first_page(
 ) -> HttpResponse:
     """Show the first page to a respondent who has not started (no response is stored yet)."""
     services.check_collector_accepts(collector=collector)
-    spec = services.current_version(survey=collector.survey).spec()
+    _version_id, spec = services.current_spec(collector=collector)
     language = _request_language(request, spec)
     if invitation is not None and request.method == "GET" and not request.GET.get("lang"):
         language = invitation.language if invitation.language in spec.languages else language
@@ -570,7 +570,7 @@ def respond_resume(request: HttpRequest, token: str) -> HttpResponse:
     response = selectors.get_response_by_resume_token(token=token)
     if request.method == "POST":
         return _post_page(request, response)
-    spec = response.version.spec()
+    spec = selectors.version_spec(response.version)
     language = _request_language(request, spec, response)
     if response.is_finished:
         return _finished_page(request, response, language)
@@ -595,7 +595,7 @@ def respond_resume(request: HttpRequest, token: str) -> HttpResponse:
 
 def _post_page(request: HttpRequest, response: Response) -> HttpResponse:
     """Save the posted page and move on: next page, previous page, save for later, or submit."""
-    spec = response.version.spec()
+    spec = selectors.version_spec(response.version)
     language = _request_language(request, spec, response)
     index = _page_index(spec, request.POST.get("page", ""))
     try:

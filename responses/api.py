@@ -208,7 +208,7 @@ class PublicSubmissionApi(JsonApi):
         if length > settings.RESPONSES_MAX_REQUEST_BYTES:
             body = error_body(code="too_large", message=_("The request is too large."))
             return ApiResponse(body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        collector = selectors.get_collector_by_slug(slug=slug)
+        collector = selectors.get_collector_for_submission(slug=slug)
         if collector.kind != services.Collector.Kind.PUBLIC:
             raise services.NotFound()
         if not isinstance(request.data, dict):

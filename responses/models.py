@@ -44,6 +44,12 @@ class Collector(models.Model):
     allow_multiple_per_browser = models.BooleanField(_("allow several responses per browser"), default=False)
     anonymous = models.BooleanField(_("anonymous"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
+    # Finished (complete or flagged) responses through this collector while it has a maximum:
+    # counted afresh when the maximum is set, then as each one finishes, in the transaction that
+    # finishes it. A submission takes its place with one conditional UPDATE
+    # (``finished_counter < max_responses``), so two racing for the last place can never both get
+    # it. Without a maximum it is not kept up to date (submissions do not queue on this row).
+    finished_counter = models.PositiveIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -6,6 +6,7 @@ answers is refused as a conflict (ODK's semantics). Races between two submission
 by the constraint and by a compare-and-set on the response's status, never by the browser.
 """
 
+import contextlib
 import datetime as dt
 import hashlib
 import smtplib
@@ -17,8 +18,9 @@ from typing import Any, BinaryIO
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import DateTimeField, F, Q, Value
+from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,6 +35,7 @@ from responses.core import navigation, response_import, screening, tables
 from responses.core.availability import Unavailable, unavailability
 from responses.core.tables import RowError
 from responses.models import Collector, Invitation, Quota, Response
+from surveys import audit
 from surveys import selectors as survey_selectors
 from surveys.core.messages import Message
 from surveys.core.questionnaire import QuestionType, SurveySpec
@@ -142,14 +145,27 @@ def create_collector(
     if not collector.name:
         collector.name = _("Public link") if kind == Collector.Kind.PUBLIC else _("Personal invitations")
     collector.save()
+    audit.record(created_by, survey.workspace, audit.Action.CREATED, collector)
     return collector
 
 
 @transaction.atomic
 def update_collector(*, collector: Collector, **changes: Any) -> Collector:
     """Change a collector's dates, limits and options (its link never changes)."""
+    was_active = collector.is_active
     _clean_collector_settings(collector, changes)
-    collector.save()
+    fields = sorted(changes)  # never the counter of finished responses from an older copy
+    if "max_responses" in changes:
+        _recount_finished(collector)
+        fields.append("finished_counter")
+    collector.save(update_fields=fields)
+    audit.record(
+        None,
+        collector.survey.workspace,
+        audit.switch_action(was_active, collector.is_active),
+        collector,
+        fields=sorted(changes),
+    )
     return collector
 
 
@@ -204,8 +220,19 @@ def delete_quota(*, quota: Quota) -> None:
 # --- respondents: availability and start ----------------------------------------------------
 
 
-def check_collector_accepts(*, collector: Collector, now: dt.datetime | None = None) -> None:
-    """Raise CollectorUnavailable when the collector refuses a new respondent."""
+def check_collector_accepts(
+    *, collector: Collector, now: dt.datetime | None = None, counter_read_now: bool = False
+) -> None:
+    """Raise CollectorUnavailable when the collector refuses a new respondent.
+
+    A collector with a maximum has its counter of finished responses read again, unless the
+    caller read the collector in this same request (``counter_read_now``) and takes its place
+    with ``_take_place`` anyway: the counter only grows, so an older copy may only let through
+    someone the conditional UPDATE then refuses.
+    """
+    finished = collector.finished_counter
+    if collector.max_responses is not None and not counter_read_now:
+        finished = Collector.objects.filter(pk=collector.pk).values_list("finished_counter", flat=True).get()
     reason = unavailability(
         now=now or timezone.now(),
         is_active=collector.is_active,
@@ -213,10 +240,49 @@ def check_collector_accepts(*, collector: Collector, now: dt.datetime | None = N
         opens_at=collector.opens_at,
         closes_at=collector.closes_at,
         max_responses=collector.max_responses,
-        finished_count=selectors.count_finished(collector=collector) if collector.max_responses else 0,
+        finished_count=finished,
     )
     if reason is not None:
         raise CollectorUnavailable(reason)
+
+
+def _recount_finished(collector: Collector) -> None:
+    """Count the collector's finished responses afresh, as its maximum is set or changed.
+
+    The row is locked first (FOR UPDATE), which waits for every submission in flight: each holds
+    a share lock on it (see ``_take_place``) until it commits, so none is left out of the count.
+    """
+    Collector.objects.select_for_update().filter(pk=collector.pk).values_list("pk", flat=True).get()
+    collector.finished_counter = selectors.count_finished(collector=collector)
+
+
+def _take_place(collector: Collector, *, enforce_max: bool) -> bool:
+    """Count a response that finishes now against the collector's maximum, in the caller's transaction.
+
+    The counter of finished responses is kept while the collector has a maximum (and counted
+    afresh when one is set: ``_recount_finished``). With a maximum, one conditional UPDATE
+    (``… SET finished_counter = finished_counter + 1 WHERE finished_counter < max_responses``)
+    both checks and takes the place, and holds the row until the transaction ends, so two
+    submissions racing for the last place cannot both get it (``enforce_max``; without it a
+    respondent who started earlier is counted, never refused). Without a maximum, submissions do
+    not queue behind one another on that row: each only reads it with a share lock (FOR KEY
+    SHARE on PostgreSQL), which a researcher setting a maximum meanwhile waits for, or which
+    waits for them and then sees their maximum. Return False when the collector is full.
+    """
+    # Plain SQL: on the hot path of every submission, the ORM's compilation cost more than the
+    # database's work. Only the table name is formatted in; the id is a parameter.
+    table = connection.ops.quote_name(Collector._meta.db_table)
+    with connection.cursor() as cursor:
+        if collector.max_responses is None:
+            share = " FOR KEY SHARE" if connection.features.has_select_for_update else ""
+            cursor.execute(f"SELECT max_responses FROM {table} WHERE id = %s{share}", [collector.pk])  # noqa: S608
+            (collector.max_responses,) = cursor.fetchone()
+            if collector.max_responses is None:
+                return True
+        room = " AND (max_responses IS NULL OR finished_counter < max_responses)" if enforce_max else ""
+        sql = f"UPDATE {table} SET finished_counter = finished_counter + 1 WHERE id = %s{room}"  # noqa: S608
+        cursor.execute(sql, [collector.pk])
+        return cursor.rowcount == 1
 
 
 def check_response_can_continue(*, response: Response, now: dt.datetime | None = None) -> None:
@@ -245,6 +311,22 @@ def current_version(*, survey: Survey) -> SurveyVersion:
     if version is None:
         raise CollectorUnavailable(Unavailable.SURVEY_NOT_OPEN)
     return version
+
+
+def current_spec(*, collector: Collector) -> tuple[int, SurveySpec]:
+    """Return the id and questionnaire of the version a new respondent of ``collector`` answers.
+
+    A collector from ``selectors.get_collector_by_slug`` (or ``get_collector_for_submission``)
+    already carries the latest version's id and publication time, and the questionnaire usually
+    comes from the per-process cache: no query.
+    """
+    if hasattr(collector, "latest_version_id"):
+        key = (collector.latest_version_id, collector.latest_version_published_at)
+    else:
+        key = selectors.get_latest_version_key(survey_id=collector.survey_id)
+    if key is None or key[0] is None:
+        raise CollectorUnavailable(Unavailable.SURVEY_NOT_OPEN)
+    return key[0], selectors.get_version_spec(version_id=key[0], published_at=key[1])
 
 
 @dataclass(frozen=True)
@@ -301,7 +383,7 @@ def start_response(
         return existing
     check_collector_accepts(collector=collector, now=now)
     version = current_version(survey=collector.survey)
-    spec = version.spec()
+    spec = selectors.version_spec(version)
     client = client.for_collector(collector)
     values = {
         "survey": collector.survey,
@@ -339,20 +421,31 @@ _INVITATION_ORDER = [
 ]
 
 
+_INVITATION_STAMPS = {
+    Invitation.Status.OPENED: "opened_at",
+    Invitation.Status.STARTED: "started_at",
+    Invitation.Status.COMPLETED: "completed_at",
+}
+
+
 def _advance_invitation(invitation: Invitation, status: str, now: dt.datetime) -> None:
-    """Move an invitation forward (never back: a completed one stays completed)."""
-    current = invitation.status
-    if current in _INVITATION_ORDER and _INVITATION_ORDER.index(current) >= _INVITATION_ORDER.index(status):
+    """Move an invitation forward (never back: a completed one stays completed).
+
+    One conditional UPDATE (``… WHERE status IN (the statuses before this one)``) and none at all
+    when the invitation as read is already that far, so a request holding an older copy (a
+    second tab opening the link while the first page is posted) can never move it back.
+    """
+    before = [*_INVITATION_ORDER[: _INVITATION_ORDER.index(status)], Invitation.Status.BOUNCED]
+    if invitation.status not in before:
         return
-    invitation.status = status
-    stamp = {
-        Invitation.Status.OPENED: "opened_at",
-        Invitation.Status.STARTED: "started_at",
-        Invitation.Status.COMPLETED: "completed_at",
-    }[status]
-    if getattr(invitation, stamp) is None:
-        setattr(invitation, stamp, now)
-    invitation.save(update_fields=["status", stamp])
+    stamp = _INVITATION_STAMPS[status]
+    moved = Invitation.objects.filter(pk=invitation.pk, status__in=before).update(
+        status=status, **{stamp: Coalesce(F(stamp), Value(now, output_field=DateTimeField()))}
+    )
+    if moved:
+        invitation.status = status
+        if getattr(invitation, stamp) is None:
+            setattr(invitation, stamp, now)
 
 
 def mark_invitation_opened(*, invitation: Invitation, now: dt.datetime | None = None) -> Invitation:
@@ -442,7 +535,7 @@ def save_page(
     if response.is_finished:
         raise AlreadyResponded()
     check_response_can_continue(response=response, now=now)
-    spec = response.version.spec()
+    spec = selectors.version_spec(response.version)
     page = next((page for page in spec.pages if page.key == page_key), None)
     if page is None:
         raise _refuse("page", _("This survey has no page “{key}”.").format(key=page_key))
@@ -468,13 +561,17 @@ def save_page(
     )
 
 
+def _rate_key(ip_address: str) -> str:
+    # The address is hashed: the cache never holds it, even for anonymous collectors.
+    return "responses:rate:" + hashlib.sha256(ip_address.encode()).hexdigest()[:32]
+
+
 def _rate_count(ip_address: str | None) -> int:
     """Count one more finished response from ``ip_address`` in the current window."""
     if not ip_address:
         return 0
     limit = screening.RateLimit(**settings.RESPONSES_RATE_LIMIT)
-    # The address is hashed: the cache never holds it, even for anonymous collectors.
-    key = "responses:rate:" + hashlib.sha256(ip_address.encode()).hexdigest()[:32]
+    key = _rate_key(ip_address)
     if cache.add(key, 1, timeout=limit.window_seconds):
         return 1
     try:
@@ -482,6 +579,14 @@ def _rate_count(ip_address: str | None) -> int:
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=limit.window_seconds)
         return 1
+
+
+def _rate_uncount(ip_address: str | None) -> None:
+    """Take back a count of ``_rate_count`` for a response that was not stored after all."""
+    if not ip_address:
+        return
+    with contextlib.suppress(ValueError):  # the window ended meanwhile: nothing to take back
+        cache.decr(_rate_key(ip_address))
 
 
 def _finish_fields(
@@ -543,7 +648,7 @@ def submit_page(
     """
     now = now or timezone.now()
     locked = _lock(response)
-    spec = locked.version.spec()
+    spec = selectors.version_spec(locked.version)
     page = next((page for page in spec.pages if page.key == page_key), None)
     if page is None:
         raise _refuse("page", _("This survey has no page “{key}”.").format(key=page_key))
@@ -587,9 +692,13 @@ def submit_page(
             updated = Response.objects.filter(pk=locked.pk, status=Response.Status.PARTIAL).update(**finish)
     except IntegrityError:
         raise SubmissionConflict() from None  # the key finished another response
-    locked.refresh_from_db()
     if not updated:
+        locked.refresh_from_db()
         return PageResult(_replay(locked, submission_key, candidate), whole, replayed=True)
+    for name, value in finish.items():  # what the UPDATE wrote: no need to read the row again
+        setattr(locked, name, value)
+    # Someone who started before the collector filled up may finish: counted, never refused.
+    _take_place(locked.collector, enforce_max=False)
     if locked.invitation_id is not None:
         _advance_invitation(locked.invitation, Invitation.Status.COMPLETED, now)
     return PageResult(locked, whole)
@@ -601,14 +710,31 @@ class Submission:
     created: bool
 
 
-def _existing_submission(collector: Collector, submission_key: uuid.UUID, answers: Mapping[str, object]) -> Response:
-    existing = Response.objects.select_related("collector").get(submission_key=submission_key)
-    if existing.collector_id != collector.id or existing.answers_hash != answer_rules.answers_digest(answers):
+def _stored_submission(submission_key: uuid.UUID) -> Response | None:
+    try:
+        return Response.objects.get(submission_key=submission_key)
+    except Response.DoesNotExist:
+        return None
+
+
+def _same_submission(collector: Collector, stored: Response, answers: Mapping[str, object]) -> Response:
+    """Return the stored response when ``answers`` repeat it; the key with other answers is a conflict."""
+    if stored.collector_id != collector.id or stored.answers_hash != answer_rules.answers_digest(answers):
         raise SubmissionConflict()
-    return existing
+    return stored
 
 
-@transaction.atomic
+def _refuse_unless_stored(
+    collector: Collector, submission_key: uuid.UUID, answers: Mapping[str, object], refusal: Exception
+) -> Submission:
+    """A retry of a stored submission is answered as before, even once the answers or the link
+    would be refused now (the link closed or filled up meanwhile); anything else gets ``refusal``."""
+    stored = _stored_submission(submission_key)
+    if stored is None:
+        raise refusal
+    return Submission(_same_submission(collector, stored, answers), created=False)
+
+
 def submit_response(
     *,
     collector: Collector,
@@ -620,20 +746,32 @@ def submit_response(
     source: str = Response.Source.API,
     now: dt.datetime | None = None,
 ) -> Submission:
-    """Store a whole response at once (an API client, an offline app), idempotently by key."""
+    """Store a whole response at once (an API client, an offline app), idempotently by key.
+
+    The common case costs one short transaction: the INSERT, then one statement on the collector's
+    row (``_take_place``: a share-locked read, or the conditional UPDATE that takes one of the
+    places left when the collector has a maximum). The submission
+    key's unique constraint settles retries and twins racing: the loser's INSERT fails, and it
+    reads the stored response to compare the answers (same: returned; other: SubmissionConflict).
+    Nothing is looked up before the INSERT: the collector (with its survey's status, latest
+    version and whether quotas apply, from ``selectors.get_collector_for_submission``) is already
+    at hand and the questionnaire comes from the per-process cache of published versions. A
+    refused submission (invalid answers, a closed or full link) reads whether its key is stored,
+    so a retry of one stored earlier still gets it back.
+    """
     now = now or timezone.now()
     client = (client or Client()).for_collector(collector)
-    version = current_version(survey=collector.survey)
-    spec = version.spec()
+    version_id, spec = current_spec(collector=collector)
     checked = answer_rules.check_response(spec, answers)
-    if Response.objects.filter(submission_key=submission_key).exists():
-        return Submission(_existing_submission(collector, submission_key, checked.answers), created=False)
     if not checked.is_valid:
-        raise AnswersInvalid(checked)
-    check_collector_accepts(collector=collector, now=now)
+        return _refuse_unless_stored(collector, submission_key, checked.answers, AnswersInvalid(checked))
+    try:
+        check_collector_accepts(collector=collector, now=now, counter_read_now=True)
+    except CollectorUnavailable as refusal:
+        return _refuse_unless_stored(collector, submission_key, checked.answers, refusal)
     response = Response(
         survey=collector.survey,
-        version=version,
+        version_id=version_id,
         collector=collector,
         source=source,
         language=language if language in spec.languages else spec.default_language,
@@ -642,29 +780,50 @@ def submit_response(
         user_agent=client.user_agent,
         current_page=spec.pages[-1].key if spec.pages else "",
     )
-    if _full_quota(response, checked.answers) is not None:
-        fields = {"status": Response.Status.SCREENED_OUT, "submitted_at": now, "submission_key": submission_key}
-        fields |= {"answers": dict(checked.answers), "answers_hash": answer_rules.answers_digest(checked.answers)}
-    else:
-        fields = _finish_fields(
-            response,
-            spec,
-            checked.answers,
-            submission_key=submission_key,
-            honeypot_filled=False,
-            ip_address=client.ip_address,
-            now=now,
-            timed=started_at is not None,
-        )
-    for name, value in fields.items():
-        setattr(response, name, value)
+    rate_counted = False
     try:
-        with transaction.atomic():  # a savepoint: the losing twin of a race can read the winner
+        with transaction.atomic():
+            # Quota rows are locked before the insert (see _full_quota); a collector known to
+            # have none skips the read.
+            if getattr(collector, "has_quotas", True) and _full_quota(response, checked.answers) is not None:
+                fields = {
+                    "status": Response.Status.SCREENED_OUT,
+                    "submitted_at": now,
+                    "submission_key": submission_key,
+                    "answers": dict(checked.answers),
+                    "answers_hash": answer_rules.answers_digest(checked.answers),
+                }
+            else:
+                fields = _finish_fields(
+                    response,
+                    spec,
+                    checked.answers,
+                    submission_key=submission_key,
+                    honeypot_filled=False,
+                    ip_address=client.ip_address,
+                    now=now,
+                    timed=started_at is not None,
+                )
+                rate_counted = True
+            for name, value in fields.items():
+                setattr(response, name, value)
             response.save(force_insert=True)
+            finished = response.status != Response.Status.SCREENED_OUT
+            if finished and not _take_place(collector, enforce_max=True):
+                raise CollectorUnavailable(Unavailable.FULL)  # filled up meanwhile: the insert is undone
     except IntegrityError:
-        if not Response.objects.filter(submission_key=submission_key).exists():
+        if rate_counted:
+            _rate_uncount(client.ip_address)  # a retry is not one more response from the address
+        stored = _stored_submission(submission_key)
+        if stored is None:
             raise
-        return Submission(_existing_submission(collector, submission_key, checked.answers), created=False)
+        return Submission(_same_submission(collector, stored, checked.answers), created=False)
+    except CollectorUnavailable:
+        if rate_counted:
+            _rate_uncount(client.ip_address)
+        raise
+    if finished and collector.max_responses is not None:
+        collector.finished_counter += 1
     return Submission(response, created=True)
 
 
@@ -818,6 +977,9 @@ def queue_invitations(
         "batch_started_at": started,
     }
     transaction.on_commit(lambda: tasks.send_invitations.apply_async(kwargs=kwargs, task_id=task_id))
+    audit.record(
+        None, collector.survey.workspace, audit.Action.INVITATIONS_SENT, collector, count=len(ids), reminder=is_reminder
+    )
     return SendJob(task_id=task_id, total=len(ids), is_reminder=is_reminder)
 
 
@@ -1007,7 +1169,12 @@ def import_responses(*, survey: Survey, file: BinaryIO, filename: str = "", impo
         raise Conflict(_("This file has already been imported into this survey."), code="already_imported")
     name = _("Imported: {file}").format(file=(filename or _("file")))[:120]
     collector = Collector.objects.create(
-        survey=survey, kind=Collector.Kind.IMPORT, name=name, is_active=False, created_by=imported_by
+        survey=survey,
+        kind=Collector.Kind.IMPORT,
+        name=name,
+        is_active=False,
+        created_by=imported_by,
+        finished_counter=len(parsed.responses),  # every imported response is complete
     )
     last_page = spec.pages[-1].key if spec.pages else ""
     rows = []
@@ -1038,4 +1205,5 @@ def import_responses(*, survey: Survey, file: BinaryIO, filename: str = "", impo
             Response.objects.bulk_create(rows, batch_size=500)
     except IntegrityError:
         raise Conflict(_("This file has already been imported into this survey."), code="already_imported") from None
+    audit.record(imported_by, survey.workspace, audit.Action.IMPORTED, survey, count=len(rows), file=filename)
     return ImportResult(collector=collector, count=len(rows))

@@ -1,4 +1,4 @@
-"""Two submissions with one key racing for real, in two threads with their own connections.
+"""Submissions racing for real, in threads with their own connections.
 
 On PostgreSQL both transactions run at once and the unique constraint settles the race. The
 test database of SQLite is in memory, where a writer that finds the table locked fails at once
@@ -13,7 +13,8 @@ import pytest
 from django.db import OperationalError, connection
 
 from responses import services
-from responses.models import Response
+from responses.core.availability import Unavailable
+from responses.models import Collector, Response
 from tests.responses.specs import COMPLETE_ANSWERS
 
 
@@ -92,3 +93,52 @@ def test_a_double_clicked_last_page_finishes_the_response_once(collector):
     assert sorted(result.replayed for result in results) == [False, True]
     response.refresh_from_db()
     assert response.submission_key == key and response.status != Response.Status.PARTIAL
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_submissions_never_exceed_the_maximum_of_responses(collector):
+    """Eight respondents submit at once for the last three places: exactly three get one.
+
+    On PostgreSQL the eight transactions really overlap; counting the finished responses and then
+    inserting (as the link did before) let all eight in. The conditional UPDATE of the
+    collector's counter lets exactly three in, the others are told the survey is full.
+    """
+    services.update_collector(collector=collector, max_responses=3)
+    barrier = threading.Barrier(8)
+    stored, refused, failures = [], [], []
+
+    def submit():
+        try:
+            barrier.wait()
+            for _attempt in range(100):
+                try:
+                    result = services.submit_response(
+                        collector=Collector.objects.select_related("survey").get(pk=collector.pk),
+                        submission_key=uuid.uuid4(),
+                        answers=COMPLETE_ANSWERS,
+                    )
+                except OperationalError as error:
+                    if "locked" not in str(error):
+                        raise
+                    time.sleep(0.02)
+                    continue
+                except services.CollectorUnavailable as error:
+                    refused.append(error.reason)
+                    break
+                stored.append(result)
+                break
+        except Exception as error:  # noqa: BLE001 — reported below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(stored) == 3 and all(result.created for result in stored)
+    assert refused == [Unavailable.FULL] * 5
+    assert Response.objects.filter(collector=collector).finished().count() == 3
+    assert Collector.objects.get(pk=collector.pk).finished_counter == 3
