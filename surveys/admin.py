@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from surveys.models import Choice, Membership, Page, Question, Survey, SurveyVersion, Workspace
+from surveys.models import AuditEvent, Choice, Membership, Page, Question, Survey, SurveyVersion, Workspace
 
 
 class MembershipInline(admin.TabularInline):
@@ -49,6 +49,25 @@ class SurveyVersionAdmin(admin.ModelAdmin):
 
     list_display = ("survey", "number", "published_at", "published_by")
     readonly_fields = ("survey", "number", "snapshot", "published_at", "published_by", "lint_override_reason")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is append-only, in the admin too."""
+
+    list_display = ("created_at", "workspace_name", "actor_email", "action", "object_type", "object_label")
+    list_filter = ("action", "object_type")
+    search_fields = ("workspace_name", "actor_email", "object_label")
+    date_hierarchy = "created_at"
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from surveys.core import questionnaire
 from surveys.core.roles import Role
@@ -223,3 +224,99 @@ class SurveyVersion(models.Model):
 
     def spec(self) -> questionnaire.SurveySpec:
         return questionnaire.SurveySpec.from_dict(self.snapshot)
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValueError("the audit log is append-only")
+
+    def delete(self):
+        raise ValueError("the audit log is append-only")
+
+
+class AuditEvent(models.Model):
+    """One line of a workspace's audit log: who did what to which object, when and from where.
+
+    Append-only: a row is written once and never changed or deleted by the application. The
+    actor's and object's names are copied as text so the line still reads after they are gone;
+    deleting a user or a workspace only clears the link (SET_NULL), never the line.
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", pgettext_lazy("audit action", "Created")
+        EDITED = "edited", pgettext_lazy("audit action", "Edited")
+        PUBLISHED = "published", pgettext_lazy("audit action", "Published")
+        CLOSED = "closed", pgettext_lazy("audit action", "Closed")
+        REOPENED = "reopened", pgettext_lazy("audit action", "Reopened")
+        ARCHIVED = "archived", pgettext_lazy("audit action", "Archived")
+        DELETED = "deleted", pgettext_lazy("audit action", "Deleted")
+        IMPORTED = "imported", pgettext_lazy("audit action", "Responses imported")
+        INVITATIONS_SENT = "invitations_sent", pgettext_lazy("audit action", "Invitations sent")
+        EXPORT_REQUESTED = "export_requested", pgettext_lazy("audit action", "Export requested")
+        EXPORT_DOWNLOADED = "export_downloaded", pgettext_lazy("audit action", "Export downloaded")
+        WEIGHTING_RUN = "weighting_run", pgettext_lazy("audit action", "Weighting run")
+        ANALYSIS_RUN = "analysis_run", pgettext_lazy("audit action", "Analysis run")
+        STATUS_CHANGED = "status_changed", pgettext_lazy("audit action", "Status changed")
+        MEMBER_ADDED = "member_added", pgettext_lazy("audit action", "Member added")
+        MEMBER_REMOVED = "member_removed", pgettext_lazy("audit action", "Member removed")
+        ROLE_CHANGED = "role_changed", pgettext_lazy("audit action", "Role changed")
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    workspace_name = models.CharField(max_length=120, blank=True, default="")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_email = models.CharField(max_length=254, blank=True, default="")
+    actor_name = models.CharField(max_length=150, blank=True, default="")
+    action = models.CharField(max_length=24, choices=Action.choices)
+    object_type = models.CharField(max_length=32, blank=True, default="")
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    object_label = models.CharField(max_length=200, blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="audit_workspace_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    action__in=[
+                        "created",
+                        "edited",
+                        "published",
+                        "closed",
+                        "reopened",
+                        "archived",
+                        "deleted",
+                        "imported",
+                        "invitations_sent",
+                        "export_requested",
+                        "export_downloaded",
+                        "weighting_run",
+                        "analysis_run",
+                        "status_changed",
+                        "member_added",
+                        "member_removed",
+                        "role_changed",
+                    ]
+                ),
+                name="audit_action_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email or '-'} {self.action} {self.object_label}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("the audit log is append-only")

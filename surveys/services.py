@@ -19,12 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from rest_framework.authtoken.models import Token
 
-from surveys import linting, planner, selectors
+from surveys import audit, linting, planner, selectors
 from surveys.core.questionnaire import (
     CHOICE_TYPES,
     LANGUAGES,
     ChoiceSpec,
     Logic,
+    LogicError,
     Problem,
     QuestionSpec,
     QuestionType,
@@ -89,12 +90,15 @@ def create_workspace(*, name: str, owner: User) -> Workspace:
     """Create a workspace with ``owner`` as its first owner."""
     workspace = Workspace.objects.create(name=_clean_name(name))
     Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
+    audit.record(owner, workspace, audit.Action.CREATED, workspace)
     return workspace
 
 
+@transaction.atomic
 def rename_workspace(*, workspace: Workspace, name: str) -> Workspace:
     workspace.name = _clean_name(name)
     workspace.save(update_fields=["name"])
+    audit.record(None, workspace, audit.Action.EDITED, workspace, fields=["name"])
     return workspace
 
 
@@ -103,6 +107,7 @@ def delete_workspace(*, workspace: Workspace) -> None:
     """Delete a workspace that holds no published survey (published data is never deleted)."""
     if SurveyVersion.objects.filter(survey__workspace=workspace).exists():
         raise Conflict(_("This workspace has published surveys; archive them instead of deleting the workspace."))
+    audit.record(None, workspace, audit.Action.DELETED, workspace)  # the line outlives the workspace
     Survey.objects.filter(workspace=workspace).delete()
     workspace.delete()
 
@@ -127,7 +132,9 @@ def add_member(*, workspace: Workspace, email: str, role: str) -> Membership:
         raise InvalidInput(message, fields={"email": [message]})
     if Membership.objects.filter(workspace=workspace, user=user).exists():
         raise Conflict(_("This person is already a member."))
-    return Membership.objects.create(workspace=workspace, user=user, role=role)
+    membership = Membership.objects.create(workspace=workspace, user=user, role=role)
+    audit.record(None, workspace, audit.Action.MEMBER_ADDED, membership, role=role.value)
+    return membership
 
 
 def _ensure_an_owner_remains(workspace: Workspace, leaving: Membership) -> None:
@@ -141,14 +148,18 @@ def change_member_role(*, membership: Membership, role: str) -> Membership:
     new_role = _role(role)
     if new_role != Role.OWNER:
         _ensure_an_owner_remains(membership.workspace, membership)
-    membership.role = new_role
+    previous, membership.role = membership.role, new_role
     membership.save(update_fields=["role"])
+    audit.record(
+        None, membership.workspace, audit.Action.ROLE_CHANGED, membership, **{"from": previous, "to": new_role}
+    )
     return membership
 
 
 @transaction.atomic
 def remove_member(*, membership: Membership) -> None:
     _ensure_an_owner_remains(membership.workspace, membership)
+    audit.record(None, membership.workspace, audit.Action.MEMBER_REMOVED, membership, role=membership.role)
     membership.delete()
 
 
@@ -205,6 +216,7 @@ def create_survey(
         default_language=default_language,
     )
     Page.objects.create(survey=survey, key="p1", position=0)
+    audit.record(created_by, workspace, audit.Action.CREATED, survey)
     return survey
 
 
@@ -238,6 +250,7 @@ def update_survey_plan(*, survey: Survey, **changes: Any) -> SurveyPlan:
     for name, value in targets.items():
         setattr(survey, name, value)
     survey.save(update_fields=[*SURVEY_TARGET_FIELDS, "updated_at"])
+    audit.record_edit(survey, fields=sorted(changes))
     return plan
 
 
@@ -260,6 +273,7 @@ def update_survey(*, survey: Survey, **changes: Any) -> Survey:
     for name, value in targets.items():
         setattr(survey, name, value)
     survey.save()
+    audit.record_edit(survey, fields=sorted(changes))
     return survey
 
 
@@ -268,6 +282,7 @@ def delete_survey(*, survey: Survey) -> None:
     """Delete a survey that was never published (published ones are archived, never deleted)."""
     if SurveyVersion.objects.filter(survey=survey).exists():
         raise Conflict(_("A published survey cannot be deleted; archive it instead."))
+    audit.record(None, survey.workspace, audit.Action.DELETED, survey)
     survey.delete()
 
 
@@ -298,8 +313,8 @@ def _clean_logic(value: Any, field: str = "logic") -> dict[str, Any] | None:
         return None
     try:
         return Logic.from_dict(value).to_dict()
-    except ValueError as error:
-        message = _("Invalid display logic: {reason}.").format(reason=error)
+    except LogicError as error:
+        message = _("Invalid display logic: {reason}.").format(reason=error.message.render(_))
         raise InvalidInput(message, fields={field: [message]}) from None
 
 
@@ -324,6 +339,7 @@ def create_page(
     page.save()
     _insert_at(list(Page.objects.filter(survey=survey).order_by("position", "id")), page, position)
     _check_questionnaire(survey)
+    audit.record_edit(survey, page, change="added")
     return page
 
 
@@ -342,6 +358,7 @@ def update_page(*, page: Page, **changes: Any) -> Page:
     if "position" in changes:
         _insert_at(list(Page.objects.filter(survey=page.survey).order_by("position", "id")), page, changes["position"])
     _check_questionnaire(page.survey)
+    audit.record_edit(page.survey, page, fields=sorted(changes))
     return page
 
 
@@ -351,6 +368,7 @@ def delete_page(*, page: Page) -> None:
     survey = page.survey
     if Page.objects.filter(survey=survey).count() <= 1:
         raise Conflict(_("A survey keeps at least one page."))
+    audit.record(None, survey.workspace, audit.Action.DELETED, page)
     page.delete()
     _renumber(Page.objects.filter(survey=survey).order_by("position", "id"))
     _check_questionnaire(survey)
@@ -505,6 +523,7 @@ def create_question(*, page: Page, type: str, position: int | None = None, **fie
     _write_choices(question, Choice.Kind.ROW, rows or [])
     _insert_at(list(page.questions.order_by("position", "id")), question, position)
     _check_questionnaire(survey)
+    audit.record_edit(survey, question, change="added")
     return question
 
 
@@ -530,6 +549,7 @@ def update_question(*, question: Question, **changes: Any) -> Question:
     if rows is not None:
         _write_choices(question, Choice.Kind.ROW, rows)
     _check_questionnaire(question.survey)
+    audit.record_edit(question.survey, question, fields=sorted(changes))
     return question
 
 
@@ -546,6 +566,7 @@ def move_question(*, question: Question, position: int, page: Page | None = None
         _renumber(source.questions.order_by("position", "id"))
     _insert_at(list(target.questions.order_by("position", "id")), question, position)
     _check_questionnaire(question.survey)
+    audit.record_edit(question.survey, question, change="moved")
     return question
 
 
@@ -553,6 +574,7 @@ def move_question(*, question: Question, position: int, page: Page | None = None
 def delete_question(*, question: Question) -> None:
     """Delete a question unless later display logic or piping depends on it."""
     survey, page = question.survey, question.page
+    audit.record(None, survey.workspace, audit.Action.DELETED, question)
     question.delete()
     _renumber(page.questions.order_by("position", "id"))
     _check_questionnaire(survey)
@@ -590,6 +612,7 @@ def create_choice(
     )
     _insert_at(list(siblings.order_by("position", "id")), choice, position)
     _check_questionnaire(question.survey)
+    audit.record_edit(question.survey, choice, change="added")
     return choice
 
 
@@ -617,6 +640,7 @@ def update_choice(*, choice: Choice, **changes: Any) -> Choice:
         siblings = Choice.objects.filter(question=choice.question, kind=choice.kind).order_by("position", "id")
         _insert_at(list(siblings), choice, changes["position"])
     _check_questionnaire(choice.question.survey)
+    audit.record_edit(choice.question.survey, choice, fields=sorted(changes))
     return choice
 
 
@@ -626,6 +650,7 @@ def delete_choice(*, choice: Choice) -> None:
     choice.delete()
     _renumber(Choice.objects.filter(question=question, kind=choice.kind).order_by("position", "id"))
     _check_questionnaire(question.survey)
+    audit.record_edit(question.survey, choice, change="removed")
 
 
 # --- whole questionnaires -----------------------------------------------------------------
@@ -660,6 +685,7 @@ def create_survey_from_spec(*, workspace: Workspace, spec: SurveySpec, created_b
     if not spec.pages:
         Page.objects.create(survey=survey, key="p1", position=0)
     _check_questionnaire(survey)
+    audit.record(created_by, workspace, audit.Action.CREATED, survey, source="import")
     return survey
 
 
@@ -777,6 +803,14 @@ def publish_survey(
     )
     if survey.status != Survey.Status.OPEN:
         survey.mark_open()
+    audit.record(
+        published_by,
+        survey.workspace,
+        audit.Action.PUBLISHED,
+        survey,
+        version=number,
+        lint_override=bool(override_reason),
+    )
     return version
 
 
@@ -784,6 +818,7 @@ def close_survey(*, survey: Survey) -> Survey:
     if survey.status != Survey.Status.OPEN:
         raise Conflict(_("Only an open survey can be closed."))
     survey.mark_closed()
+    audit.record(None, survey.workspace, audit.Action.CLOSED, survey)
     return survey
 
 
@@ -791,6 +826,7 @@ def reopen_survey(*, survey: Survey) -> Survey:
     if survey.status != Survey.Status.CLOSED:
         raise Conflict(_("Only a closed survey can be reopened."))
     survey.mark_open()
+    audit.record(None, survey.workspace, audit.Action.REOPENED, survey)
     return survey
 
 
@@ -798,6 +834,7 @@ def archive_survey(*, survey: Survey) -> Survey:
     if survey.status == Survey.Status.ARCHIVED:
         raise Conflict(_("The survey is already archived."))
     survey.mark_archived()
+    audit.record(None, survey.workspace, audit.Action.ARCHIVED, survey)
     return survey
 
 

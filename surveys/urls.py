@@ -1,6 +1,6 @@
 from django.urls import path
 
-from surveys import api, api_lint, api_planner
+from surveys import api, api_audit, api_lint, api_planner
 from surveys.planner import KINDS as SAMPLE_SIZE_KINDS
 
 app_name = "surveys"
@@ -13,6 +13,7 @@ urlpatterns = [
     path("workspaces/<slug:slug>/", api.WorkspaceDetailApi.as_view(), name="workspace-detail"),
     path("workspaces/<slug:slug>/members/", api.MemberListApi.as_view(), name="member-list"),
     path("workspaces/<slug:slug>/members/<int:member_id>/", api.MemberDetailApi.as_view(), name="member-detail"),
+    path("workspaces/<slug:slug>/audit/", api_audit.AuditLogApi.as_view(), name="audit-log"),
     path("surveys/", api.SurveyListApi.as_view(), name="survey-list"),
     # Before the survey routes: "import" would otherwise be read as a survey slug.
     path("surveys/import/", api.SurveyImportApi.as_view(), name="survey-import"),

@@ -70,3 +70,20 @@ def test_a_refused_htmx_request_gets_a_fragment_not_a_page(english_client, membe
     assert response.status_code == 403
     assert "<html" not in response.content.decode()
     assert "You do not have permission to do this." in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["frontend:audit-log", "frontend:audit-csv"])
+@pytest.mark.parametrize(
+    ("actor", "status"),
+    [("anonymous", 302), ("outsider", 404), ("viewer", 403), ("analyst", 403), ("researcher", 403), ("owner", 200)],
+)
+def test_only_owners_see_the_audit_log(english_client, member_of, workspace, name, actor, status):
+    if actor == "outsider":
+        english_client.force_login(UserFactory())
+    elif actor != "anonymous":
+        english_client.force_login(member_of(workspace, actor))
+
+    response = english_client.get(reverse(name, kwargs={"slug": workspace.slug}))
+
+    assert response.status_code == status
+    assert (workspace.name in response.content.decode()) == (status == 200)

@@ -150,6 +150,13 @@ def test_researcher_pages_show_every_text_escaped(world):
     for name in ("survey-versions", "survey-monitor", "survey-results", "survey-plan", "representativeness"):
         assert_safe(client.get(reverse(f"frontend:{name}", kwargs=survey_args)), payload("survey title"))
     assert_safe(client.get(reverse("frontend:target-sets", kwargs=workspace_args)), payload("workspace"))
+    # The audit log names the survey, the collector and the person who acted (their full name).
+    assert_safe(
+        client.get(reverse("frontend:audit-log", kwargs=workspace_args)),
+        payload("survey title"),
+        payload("collector"),
+        payload("first name"),
+    )
 
 
 def test_piped_answers_show_escaped_in_the_preview(world):
