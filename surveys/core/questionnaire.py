@@ -155,6 +155,14 @@ class Condition:
         return data
 
 
+class LogicError(ValueError):
+    """Display logic of the wrong shape; ``message`` says why, in words a researcher can translate."""
+
+    def __init__(self, template: str, **params: object) -> None:
+        self.message = message(template, **params)
+        super().__init__(self.message.render())
+
+
 @dataclass(frozen=True, slots=True)
 class Logic:
     """Display logic: show the question or page when all (or any) conditions hold."""
@@ -170,28 +178,30 @@ class Logic:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Logic":
-        """Build Logic from its JSON form; raise ValueError when the shape is wrong."""
+        """Build Logic from its JSON form; raise LogicError (a ValueError) when the shape is wrong."""
         if not isinstance(data, Mapping):
-            raise ValueError("logic must be an object")
+            raise LogicError(gettext_noop("the logic must be an object"))
         match = data.get("match", "all")
         if match not in ("all", "any"):
-            raise ValueError("match must be 'all' or 'any'")
+            raise LogicError(gettext_noop("“match” must be “all” or “any”"))
         raw_conditions = data.get("conditions")
         if not isinstance(raw_conditions, list) or not raw_conditions:
-            raise ValueError("conditions must be a non-empty list")
+            raise LogicError(gettext_noop("“conditions” must be a non-empty list"))
         conditions = []
         for raw in raw_conditions:
             if not isinstance(raw, Mapping) or not isinstance(raw.get("question"), str):
-                raise ValueError("each condition needs a question key")
+                raise LogicError(gettext_noop("each condition needs a question key"))
             try:
                 operator = Operator(raw.get("operator"))
             except ValueError:
-                raise ValueError(f"unknown operator {raw.get('operator')!r}") from None
+                raise LogicError(
+                    gettext_noop("unknown operator “{operator}”"), operator=str(raw.get("operator"))[:40]
+                ) from None
             value = raw.get("value")
             if isinstance(value, list):
                 value = tuple(str(item) for item in value)
             elif (value is not None and not isinstance(value, (str, int, float))) or isinstance(value, bool):
-                raise ValueError("a condition value must be a string, a number or a list")
+                raise LogicError(gettext_noop("a condition value must be a text, a number or a list"))
             conditions.append(Condition(raw["question"], operator, value))
         return cls(tuple(conditions), match)
 

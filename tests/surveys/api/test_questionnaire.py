@@ -151,6 +151,26 @@ def test_logic_without_conditions_is_refused_on_the_logic_field(world, owner_cli
     assert list(response.json()["error"]["fields"]) == ["logic"]
 
 
+@pytest.mark.parametrize(
+    ("logic", "vietnamese", "english"),
+    [
+        ({"match": "all", "conditions": []}, "danh sách điều kiện", "“conditions” must be a non-empty list"),
+        ({"match": "most", "conditions": [{"question": "q1"}]}, "“match”", "“match” must be “all” or “any”"),
+        ({"conditions": [{"question": "q1", "operator": "near"}]}, "“near”", "unknown operator “near”"),
+    ],
+)
+def test_why_display_logic_is_refused_is_said_in_the_interface_language(
+    world, owner_client, logic, vietnamese, english
+):
+    path = url("page-detail", page_id=world.spare_page.id)
+    message_vi = owner_client.patch(path, {"logic": logic}, format="json").json()["error"]["message"]
+    message_en = owner_client.patch(path, {"logic": logic}, format="json", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert message_vi.startswith("Logic hiển thị không hợp lệ") and vietnamese in message_vi
+    assert message_en["error"]["message"] == f"Invalid display logic: {english}."
+    world.spare_page.refresh_from_db()
+    assert world.spare_page.logic is None
+
+
 def test_an_unknown_question_type_is_refused_on_the_type_field(world, owner_client):
     response = owner_client.post(
         url("question-list", slug=world.survey.slug), {"page": world.page.id, "type": "essay"}, format="json"
