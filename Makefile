@@ -16,6 +16,10 @@ INSTALLED := $(VENV)/.requirements-installed
 
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/sowhat
 BROKER_URL ?= redis://127.0.0.1:6379/0
+# The fault tests stop PostgreSQL and Redis: a database and Redis databases of their own.
+FAULTS_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/sowhat_faults
+FAULTS_BROKER_URL ?= redis://127.0.0.1:6379/2
+FAULTS_CACHE_URL ?= redis://127.0.0.1:6379/3
 # The embedded set-up: a SQLite file, Celery in eager mode, DEBUG on, whatever the shell exports.
 EMBEDDED := env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_CACHE_URL -u DEBUG -u DJANGO_DEBUG
 
@@ -28,12 +32,13 @@ $(SUDO) apt-get update -qq; \
 $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(1) >/dev/null
 endef
 
-.PHONY: help run test test-postgres lint format clean install translations static chromium
+.PHONY: help run test test-postgres test-faults lint format clean install translations static chromium
 
 help:
 	@echo "make run            install, migrate, load the demo and serve http://127.0.0.1:8000 (SQLite, eager Celery)"
 	@echo "make test           install, then ruff format --check, ruff check, lint-imports and pytest (SQLite, eager Celery)"
 	@echo "make test-postgres  pytest on PostgreSQL ($(POSTGRES_URL)) with a real Celery worker on $(BROKER_URL)"
+	@echo "make test-faults    restart PostgreSQL and Redis, kill Celery workers under load: nothing may be lost (tests/faults/)"
 	@echo "make lint           ruff format --check, ruff check, lint-imports"
 	@echo "make format         ruff format and ruff check --fix"
 	@echo "make clean          remove caches and collected static files (keeps .venv and db.sqlite3)"
@@ -84,6 +89,11 @@ test: install chromium translations static lint
 
 test-postgres: install chromium translations static
 	@DATABASE_URL=$(POSTGRES_URL) CELERY_BROKER_URL=$(BROKER_URL) $(BIN)/pytest -q -p no:cacheprovider
+
+# Needs root (or the postgres and redis users' rights): the tests stop and start both services.
+test-faults: install translations static
+	@DATABASE_URL=$(FAULTS_POSTGRES_URL) CELERY_BROKER_URL=$(FAULTS_BROKER_URL) REDIS_CACHE_URL=$(FAULTS_CACHE_URL) \
+		$(BIN)/pytest -q -p no:cacheprovider -m faults tests/faults
 
 clean:
 	@rm -rf staticfiles .pytest_cache .ruff_cache .import_linter_cache

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from analysis import tasks
+from analysis import jobs
 from analysis.core.open_text import segments as core_segments
 from analysis.core.open_text.codebook import (
     OTHER_LABEL,
@@ -45,6 +45,7 @@ from analysis.core.open_text.pipeline import TextAnalysis, analyze_answers
 from analysis.models import AnswerAnalysis, OpenTextCodebook, OpenTextRun, SentimentOverride, ThemeAssignment
 from analysis.results import get_result_questions
 from responses.models import Response
+from surveys import audit
 from surveys import selectors as survey_selectors
 from surveys.core.questionnaire import QuestionSpec, QuestionType, RoleKind
 from surveys.core.roles import Capability
@@ -207,7 +208,8 @@ def start_open_text_run(
         celery_task_id=str(uuid.uuid4()),
         created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
     )
-    transaction.on_commit(lambda: tasks.run_open_text_analysis.apply_async(args=[run.id], task_id=run.celery_task_id))
+    jobs.enqueue_on_commit(run)  # Redis away: the run stays queued and is sent when it is back
+    audit.record(created_by, survey.workspace, audit.Action.ANALYSIS_RUN, run, question=question_key, mode=mode)
     return run
 
 

@@ -8,6 +8,8 @@ from config.health import health_view
 
 # An unknown URL under /api/ answers in the API's error format (pages keep the HTML 404 page).
 handler404 = "config.api.handle_not_found"
+# A database or broker outage raised outside a view is a retryable 503, anything else the 500 page.
+handler500 = "config.unavailable.handle_server_error"
 
 urlpatterns = [
     path("healthz", health_view, name="health"),

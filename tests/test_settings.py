@@ -93,5 +93,5 @@ def test_production_variables_harden_the_deployment():
     assert values["allowed_hosts"] == ["khaosat.example.vn", "www.khaosat.example.vn"]
     assert values["csrf_trusted_origins"] == ["https://khaosat.example.vn"]
     assert values["session_cookie_secure"] is True
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "config.cache.ResilientRedisCache"  # Django's RedisCache, surviving Redis down
     assert values["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"

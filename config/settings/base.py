@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -63,10 +64,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "surveys.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # PostgreSQL or Redis briefly away: a retryable 503 with Retry-After, not a 500 (config/unavailable.py).
+    "config.unavailable.ServiceUnavailableMiddleware",
 ]
+# Seconds a client is asked to wait (Retry-After) before sending a request again after a 503.
+SERVICE_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("SERVICE_UNAVAILABLE_RETRY_AFTER", "2"))
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -118,6 +124,8 @@ LOGIN_RATE_LIMIT = {
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
+# Local format overrides (Vietnamese numbers grouped by thousands where a page asks for grouping).
+FORMAT_MODULE_PATH = ["config.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Ho_Chi_Minh")
 USE_I18N = True
@@ -151,10 +159,23 @@ RESPONSES_RATE_LIMIT = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SoWhat <no-reply@sowhat.local>")
+# The SMTP relay, read only when EMAIL_BACKEND is the SMTP backend (Django's defaults otherwise).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_CACHE_URL"]}
+        {
+            # Redis away: the cache answers like an empty one instead of failing requests (config/cache.py).
+            "BACKEND": "config.cache.ResilientRedisCache",
+            "LOCATION": os.environ["REDIS_CACHE_URL"],
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if os.environ.get("REDIS_CACHE_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -169,9 +190,27 @@ CELERY_RESULT_EXTENDED = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Periodic tasks, sent by `celery -A config beat` (one beat process per deployment).
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-exports": {"task": "analysis.tasks.purge_exports", "schedule": crontab(hour=3, minute=15)},
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker outlives a Redis outage of any length: it keeps reconnecting instead of exiting after 100 tries.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A task taken by a worker that then dies whole (machine lost, SIGKILL) is delivered again after this
+    # many seconds. Keep it above the longest task: a task still running then is started a second time
+    # (harmless, every job starts again from nothing, but wasted). A pool process that dies is noticed
+    # by its worker, which hands the task back at once (task_reject_on_worker_lost).
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "1800")),
+    # Look for such tasks every 10 s (kombu's default sweeps only every 10th time, every 100 s).
+    "unacked_restore_throttle": 1,
+}
+# Seconds between two sweeps, in each worker, for background jobs queued while Redis was away
+# (analysis/jobs.py); every worker also sweeps each time it (re)connects to the broker.
+JOBS_REQUEUE_INTERVAL = int(os.environ.get("JOBS_REQUEUE_INTERVAL", "60"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
