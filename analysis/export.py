@@ -4,13 +4,19 @@ This module builds the inputs of the pure writers (``analysis.core.xlsx_report``
 ``analysis.core.csv_export``) from the database:
 
 - the Responses table streams ``ResponseRecord`` objects from one ``values_list().iterator()``
-  query, in chunks, so memory stays flat whatever the number of responses; the open-text coding
-  (themes and sentiment) of each chunk is fetched with one query per chunk;
-- the Summary sheet comes from ``analysis.results.get_results`` (counts, weighted shares, margins),
-  the Crosstabs sheet from ``analysis.core.crosstabs`` (each closed question by each demographic
-  question, with the omnibus test named and cells marked where a group differs after
-  Benjamini–Hochberg), the Open answers sheet from the open-text themes, the Insights sheet from
-  the current insights and the Representativeness sheet from the representativeness report.
+  query (a server-side cursor on PostgreSQL), in chunks, so memory stays flat whatever the number
+  of responses; the open-text coding (themes and sentiment) of each chunk is fetched with one
+  query per chunk, and the weights, when asked, come with each response (a subquery), not as a
+  dictionary of every response's weight;
+- the Summary and Crosstabs sheets come from the same pass: ``StreamedAnalysis`` keeps the closed
+  questions' answers compactly (``analysis.core.answer_store``: about a byte per answer) and, once
+  the Responses sheet is written, computes the summaries of ``analysis.core.results`` (counts,
+  weighted shares, margins — the values ``analysis.results.get_results`` gives) and the crosstabs
+  of ``analysis.core.crosstabs`` (each closed question by each demographic question, the omnibus
+  test named, cells marked where a group differs after Benjamini–Hochberg), in batches that bound
+  the engine's memory; ``crosstab_tables`` is the in-memory reference the tests compare it with;
+- the Open answers sheet comes from the open-text themes, the Insights sheet from the current
+  insights and the Representativeness sheet from the representativeness report.
 
 Which responses: by default every response that was started and not screened out (partial,
 complete and flagged); ``completed_only`` keeps the finished ones (complete and flagged) — the
@@ -20,17 +26,18 @@ same set the results dashboard shows. The filters (date range, collector, segmen
 Who may export: members with the ``analyse`` capability (raw responses); not a member → not found.
 """
 
+import dataclasses
 import datetime as dt
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import numpy as np
 from django.core.files import File
 from django.db import transaction
-from django.db.models import DateTimeField, F, QuerySet
+from django.db.models import DateTimeField, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse
 from django.utils import timezone, translation
@@ -38,20 +45,30 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analysis import representativeness
+from analysis import jobs, representativeness
 from analysis import results as analysis_results
 from analysis import selectors as analysis_selectors
 from analysis.core import crosstabs as ct
 from analysis.core import csv_export
 from analysis.core import results as core_results
 from analysis.core import xlsx_report as xr
+from analysis.core.answer_store import AnswerStore
 from analysis.core.open_text.codebook import OTHER_LABEL, OTHER_THEME_ID, codebook_from_dict
-from analysis.models import AnswerAnalysis, ExportJob, Insight, OpenTextCodebook, SentimentLabel
+from analysis.models import (
+    AnswerAnalysis,
+    ExportJob,
+    Insight,
+    OpenTextCodebook,
+    ResponseWeight,
+    SentimentLabel,
+    WeightingRun,
+)
 from analysis.services_insights import code_answers
 from responses.core.answers import answer_matches, other_key
 from responses.models import Response
+from surveys import audit
 from surveys import selectors as survey_selectors
-from surveys.core.questionnaire import LANGUAGES, QuestionSpec, SurveySpec
+from surveys.core.questionnaire import LANGUAGES, QuestionSpec, QuestionType, SurveySpec
 from surveys.core.roles import Capability
 from surveys.errors import Conflict, DomainError, InvalidInput, NotFound
 from surveys.models import Survey
@@ -60,6 +77,7 @@ User = survey_selectors.User
 
 CHUNK_SIZE = 2000
 SIGNIFICANCE = 0.05
+CROSSTAB_MEMORY = 64 * 2**20  # bytes the crosstab engine's respondent × level matrices may take per call
 EXPORT_LIFETIME = dt.timedelta(days=7)
 
 
@@ -220,33 +238,53 @@ def iter_records(
     request: ExportRequest,
     coded_keys: Sequence[str] = (),
     weights: dict[int, float] | None = None,
+    weight_run: WeightingRun | None = None,
+    store: AnswerStore | None = None,
     chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[xr.ResponseRecord]:
-    """Stream the filtered responses as records, ``chunk_size`` rows from the database at a time."""
-    rows = (
-        _responses(survey, request)
-        .values_list(
-            "id",
-            "status",
-            "submitted_at",
-            "started_at",
-            "duration_seconds",
-            "language",
-            "collector__name",
-            "collector__slug",
-            "answers",
+    """Stream the filtered responses as records, ``chunk_size`` rows from the database at a time.
+
+    The weights come from ``weights`` ({response id: weight}) or, without holding them all, from
+    ``weight_run`` (read with each response). ``store`` receives every chunk's answers (and
+    weights) as it passes, for the Summary and Crosstabs sheets.
+    """
+    fields = [
+        "id",
+        "status",
+        "submitted_at",
+        "started_at",
+        "duration_seconds",
+        "language",
+        "collector__name",
+        "collector__slug",
+        "answers",
+    ]
+    responses = _responses(survey, request)
+    if weight_run is not None:
+        responses = responses.annotate(
+            run_weight=Subquery(
+                ResponseWeight.objects.filter(run=weight_run, response=OuterRef("pk")).values("weight")[:1]
+            )
         )
-        .iterator(chunk_size=chunk_size)
-    )
+        fields.append("run_weight")
+    rows = responses.values_list(*fields).iterator(chunk_size=chunk_size)
+    answers_at = fields.index("answers")
     theme_labels = _theme_labels(survey, coded_keys) if coded_keys else {}
     other_label = _(OTHER_LABEL)
     sentiment_labels = dict(SentimentLabel.choices)
     segment_key, segment_values = request.segment_key, request.segment_values
-    question_keys = [question.key for question in spec.questions()]
+    other_keys = [(question.key, other_key(question.key)) for question in spec.questions()]
     batch: list[tuple] = []
+
+    def weight_of(row: tuple) -> float | None:
+        if weight_run is not None:
+            return row[-1]
+        return weights.get(row[0]) if weights is not None else None
 
     def flush(batch: list[tuple]) -> Iterator[xr.ResponseRecord]:
         coding: dict[int, dict[str, tuple[list[str], str]]] = {}
+        if store is not None:
+            store.add([row[answers_at] for row in batch], [weight_of(row) for row in batch])
         if coded_keys:
             analyses = AnswerAnalysis.objects.filter(
                 survey=survey, question_key__in=coded_keys, response_id__in=[row[0] for row in batch]
@@ -261,7 +299,9 @@ def iter_records(
                 ]
                 mood = sentiment if request.codes else str(sentiment_labels.get(sentiment, sentiment))
                 coding.setdefault(response_id, {})[key] = (shown, mood)
-        for response_id, status, submitted, started, duration, language, collector, slug, answers in batch:
+        weighted = weights is not None or weight_run is not None
+        for row in batch:
+            response_id, status, submitted, started, duration, language, collector, slug, answers = row[:9]
             found = coding.get(response_id, {})
             yield xr.ResponseRecord(
                 response_id=response_id,
@@ -271,17 +311,17 @@ def iter_records(
                 duration_seconds=duration,
                 language=language,
                 collector=collector or slug or "",
-                weight=weights.get(response_id) if weights is not None else None,
-                other_texts={key: answers[other_key(key)] for key in question_keys if answers.get(other_key(key))},
+                weight=weight_of(row) if weighted else None,
+                other_texts={key: answers[other] for key, other in other_keys if answers.get(other)},
                 themes={key: value[0] for key, value in found.items()},
                 sentiments={key: value[1] for key, value in found.items() if value[1]},
             )
 
     for row in rows:
-        answers = row[-1] if isinstance(row[-1], dict) else {}
+        answers = row[answers_at] if isinstance(row[answers_at], dict) else {}
         if segment_key and not answer_matches(answers.get(segment_key), segment_values):
             continue
-        batch.append((*row[:-1], answers))
+        batch.append((*row[:answers_at], answers, *row[answers_at + 1 :]))
         if len(batch) >= chunk_size:
             yield from flush(batch)
             batch = []
@@ -296,10 +336,11 @@ def _text(value, language: str) -> str:
     return value.get(language) if hasattr(value, "get") else str(value)
 
 
-def summary_tables(results: analysis_results.SurveyResults, language: str) -> list[xr.SummaryTable]:
+def summary_tables(
+    summaries: Sequence[core_results.QuestionSummary], *, weighted: bool, language: str
+) -> list[xr.SummaryTable]:
     """One table per closed question (one per matrix row), with shares and margins of error."""
     tables: list[xr.SummaryTable] = []
-    weighted = results.weighting.is_applied
 
     def rows_of(shares: Sequence[core_results.Share]) -> tuple[xr.SummaryRow, ...]:
         return tuple(
@@ -307,7 +348,7 @@ def summary_tables(results: analysis_results.SurveyResults, language: str) -> li
             for share in shares
         )
 
-    for summary in results.summaries:
+    for summary in summaries:
         title = _text(summary.text, language) or summary.key
         note = _("Method: %(method)s") % {"method": summary.method} if summary.method else ""
         if summary.shares:
@@ -341,6 +382,161 @@ def summary_tables(results: analysis_results.SurveyResults, language: str) -> li
     return tables
 
 
+class StreamedAnalysis:
+    """The Summary and Crosstabs of an export, from the answers kept while the responses streamed.
+
+    ``store`` is filled by ``iter_records``; once the stream is over, ``summaries()`` gives the
+    per-question results of ``analysis.results.get_results`` for the same responses and weights,
+    and ``crosstabs()`` the question × segment tables of ``analysis.core.crosstabs`` — computed in
+    batches of questions and segments whose respondent × level matrices fit ``CROSSTAB_MEMORY``,
+    with the Benjamini–Hochberg q-values recomputed over the whole family, so the tables, tests
+    and marks are those of one call over every variable. ``crosstabs()`` frees the store.
+    """
+
+    def __init__(self, questions: Sequence[QuestionSpec], *, weighted: bool, memory: int = CROSSTAB_MEMORY) -> None:
+        self.questions = tuple(questions)
+        self.store = AnswerStore(self.questions, weighted=weighted)
+        self.memory = memory
+        self._kept: tuple[np.ndarray, np.ndarray | None] | None = None
+
+    def kept(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """The rows analysed and their weights: weighted, only responses with a weight above 0."""
+        if self._kept is None:
+            weights = self.store.weights()
+            if weights is None:
+                self._kept = (np.arange(self.store.count, dtype=np.int64), None)
+            else:
+                rows = np.flatnonzero(~np.isnan(weights) & (weights > 0))
+                self._kept = (rows, weights[rows])
+        return self._kept
+
+    def summaries(self) -> list[core_results.QuestionSummary]:
+        """The per-question summaries the Summary sheet shows (text and ranking questions have no table).
+
+        A matrix is summarised one row at a time (``AnswerStore.matrix_row_column``): its row
+        results are those of the whole question; the question-level counts then describe the last
+        row only, which the Summary sheet does not show (it has a table per row).
+        """
+        rows, weights = self.kept()
+        summaries = []
+        for question in self.questions:
+            if question.key not in self.store:
+                continue
+            if question.type != QuestionType.MATRIX or len(question.rows) < 2:
+                column = self.store.column(question.key, rows)
+                summaries.append(core_results.summarize_question(question, column, weights=weights))
+                continue
+            matrix_rows = []
+            for row in question.rows:
+                column = self.store.matrix_row_column(question.key, row.value, rows)
+                one = core_results.summarize_question(
+                    dataclasses.replace(question, rows=(row,)), column, weights=weights
+                )
+                matrix_rows.extend(one.rows)
+            summaries.append(dataclasses.replace(one, rows=tuple(matrix_rows)))
+        return summaries
+
+    def coded_survey(self):
+        """The coded variables of ``code_answers``, coded a block of answers at a time, in compact arrays."""
+        rows, _weights = self.kept()
+        structure = code_answers(self.questions, {question.key: [] for question in self.questions})
+        variables = {variable.key: variable for variable in (*structure.questions, *structure.segments)}
+        parts: dict[str, list[np.ndarray]] = {key: [] for key in variables}
+        sources = set(structure.source.values()) | {
+            info.derived_from for info in structure.segment_info.values() if info.derived_from
+        }
+        for question in self.questions:
+            if question.key in self.store and (
+                question.key in sources or any(key == question.key for key in structure.segment_info)
+            ):
+
+                def code(answers: list[object], question: QuestionSpec = question) -> dict[str, np.ndarray]:
+                    block = code_answers([question], {question.key: answers})
+                    return {
+                        variable.key: np.asarray(variable.codes)
+                        for variable in (*block.questions, *block.segments)
+                        if variable.key in parts
+                    }
+
+                for key, codes in self.store.coded(question.key, rows, code).items():
+                    dtype = np.int8 if variables[key].n_levels < 127 else np.int32
+                    parts[key].append(codes.astype(dtype))
+            self.store.release(question.key)
+
+        def compact(variable: ct.CodedVariable) -> ct.CodedVariable:
+            chunks = parts[variable.key]
+            codes = np.concatenate(chunks) if chunks else np.full(rows.size, -1, dtype=np.int8)
+            parts[variable.key] = []
+            return dataclasses.replace(variable, codes=codes)
+
+        structure.questions = [compact(variable) for variable in structure.questions]
+        structure.segments = [compact(variable) for variable in structure.segments]
+        return structure
+
+    def _groups(self, variables: Sequence[ct.CodedVariable], per_level: int, per_variable: int, budget: int):
+        groups: list[list[ct.CodedVariable]] = []
+        size = 0
+        for variable in variables:
+            cost = (variable.n_levels * per_level + per_variable) * max(self.kept()[0].size, 1)
+            if groups and size + cost <= budget:
+                groups[-1].append(variable)
+                size += cost
+            else:
+                groups.append([variable])
+                size = cost + per_level * max(self.kept()[0].size, 1)  # the "missing" column
+        return groups
+
+    def crosstab_family(self):
+        """Every (question, segment) crosstab with family-wide q-values, in the engine's order."""
+        coded = self.coded_survey()
+        _rows, weights = self.kept()
+        if not coded.questions or not coded.segments:
+            return coded, []
+        # bytes per respondent: float32 indicator columns, and with weights their float64 products
+        per_level = 4 + (16 if weights is not None else 0)
+        question_groups = self._groups(coded.questions, per_level, 8, self.memory // 2)
+        segment_groups = self._groups(coded.segments, 4 + (8 if weights is not None else 0), 8, self.memory // 2)
+        found: dict[tuple[str, str], ct.Crosstab] = {}
+        for questions in question_groups:
+            for segments in segment_groups:
+                family = ct.compute_crosstabs(
+                    questions, segments, weights=weights, derived_pairs=coded.derived_pairs, exact_rxc=False
+                )
+                for table in family.crosstabs():
+                    found[(table.question_key, table.segment_key)] = table
+        tables = [found[(q.key, s.key)] for q in coded.questions for s in coded.segments]
+        return coded, _family_wide_q_values(tables)
+
+    def crosstabs(self, language: str) -> list[xr.CrosstabTable]:
+        if self.kept()[0].size == 0:  # nobody to cross (or nobody with a weight)
+            return []
+        coded, tables = self.crosstab_family()
+        return crosstab_sheet_tables(coded, tables, language)
+
+
+def _family_wide_q_values(tables: list[ct.Crosstab]) -> list[ct.Crosstab]:
+    """Recompute the q-values over every table (as one ``compute_crosstabs`` call would)."""
+    omnibus_p = [table.omnibus.p_value for table in tables if table.omnibus is not None]
+    omnibus_q = iter(ct.benjamini_hochberg(np.asarray(omnibus_p, dtype=float)).tolist())
+    member_p = [
+        c.p_value for table in tables for c in table.comparisons if c.is_family_member and c.q_value is not None
+    ]
+    member_q = iter(ct.benjamini_hochberg(np.asarray(member_p, dtype=float)).tolist())
+    result = []
+    for table in tables:
+        omnibus = table.omnibus
+        if omnibus is not None:
+            omnibus = dataclasses.replace(omnibus, q_value=next(omnibus_q), family_size=len(omnibus_p))
+        comparisons = tuple(
+            dataclasses.replace(c, q_value=next(member_q), family_size=len(member_p))
+            if c.is_family_member and c.q_value is not None
+            else dataclasses.replace(c, family_size=len(member_p))
+            for c in table.comparisons
+        )
+        result.append(dataclasses.replace(table, omnibus=omnibus, comparisons=comparisons))
+    return result
+
+
 def crosstab_tables(
     *,
     survey: Survey,
@@ -348,8 +544,11 @@ def crosstab_tables(
     request: ExportRequest,
     weights_by_id: dict[int, float] | None,
 ) -> list[xr.CrosstabTable]:
-    """Each closed question by each demographic question, with the test named and significance marks."""
-    filters = replace(request.result_filters(), weighted=False)
+    """Each closed question by each demographic question, all responses in memory (one engine call).
+
+    The export streams instead (``StreamedAnalysis``); this is the reference it must equal.
+    """
+    filters = dataclasses.replace(request.result_filters(), weighted=False)
     data = analysis_results.load_answer_columns(
         survey=survey, filters=filters, keys=[question.key for question in questions]
     )
@@ -372,12 +571,17 @@ def crosstab_tables(
     family = ct.compute_crosstabs(
         coded.questions, coded.segments, weights=weights, derived_pairs=coded.derived_pairs, exact_rxc=False
     )
+    return crosstab_sheet_tables(coded, list(family.crosstabs()), request.language)
+
+
+def crosstab_sheet_tables(coded, tables: Sequence[ct.Crosstab], language: str) -> list[xr.CrosstabTable]:
+    """The Crosstabs sheet's tables: column shares, bases, the test named and significance marks."""
     legend = _(
         "▲ / ▼ beside a share: this group's share is higher / lower than the other groups' (two-proportion "
         "test); beside a group's name: its mean is higher / lower (Welch's t test). Benjamini–Hochberg q < %(alpha)s."
     ) % {"alpha": SIGNIFICANCE}
-    tables: list[xr.CrosstabTable] = []
-    for table in family.crosstabs():
+    result: list[xr.CrosstabTable] = []
+    for table in tables:
         info = coded.question_info.get(table.question_key)
         segment = coded.segment_info.get(table.segment_key)
         if info is None or segment is None or segment.derived_from == table.question_key:
@@ -398,13 +602,11 @@ def crosstab_tables(
             elif comparison.kind == ct.ComparisonKind.MEAN:
                 column_marks[comparison.segment_level] = mark
         level_labels = info.level_labels or tuple(str(level) for level in range(counts.shape[0]))
-        row_labels = tuple(_text(label, request.language) for label in level_labels)[: counts.shape[0]]
+        row_labels = tuple(_text(label, language) for label in level_labels)[: counts.shape[0]]
         if len(row_labels) < counts.shape[0]:
             continue
         column_labels = tuple(
-            f"{_text(label, request.language)} {column_marks[c]}"
-            if c in column_marks
-            else _text(label, request.language)
+            f"{_text(label, language)} {column_marks[c]}" if c in column_marks else _text(label, language)
             for c, label in enumerate(segment.level_labels)
         )[: counts.shape[1]]
         if len(column_labels) < counts.shape[1]:
@@ -427,12 +629,12 @@ def crosstab_tables(
             test = table.not_testable.render(_)
         else:
             test = ""
-        tables.append(
+        result.append(
             xr.CrosstabTable(
                 question_key=table.question_key,
-                question=_text(info.label, request.language),
+                question=_text(info.label, language),
                 segment_key=table.segment_key,
-                segment=_text(segment.label, request.language),
+                segment=_text(segment.label, language),
                 row_labels=row_labels,
                 column_labels=column_labels,
                 cells=cells,
@@ -444,7 +646,7 @@ def crosstab_tables(
                 is_weighted=table.is_weighted,
             )
         )
-    return tables
+    return result
 
 
 def theme_rows(*, survey: Survey, questions: Sequence[QuestionSpec], coded_keys: Sequence[str], language: str):
@@ -546,9 +748,9 @@ def export_survey(
 
     ``progress`` is called with the number of responses written so far (every 10,000).
     """
-    spec, _questions = check_request(survey=survey, request=request)
+    spec, questions = check_request(survey=survey, request=request)
     with translation.override(request.language):
-        weights = analysis_selectors.get_active_weights(survey=survey) if request.weighted else None
+        weight_run = analysis_selectors.get_active_run(survey=survey) if request.weighted else None
         coded_keys = coded_question_keys(survey=survey, questions=spec.questions())
         options = xr.ExportOptions(
             values=xr.ValueMode.CODES if request.codes else xr.ValueMode.LABELS,
@@ -557,27 +759,33 @@ def export_survey(
             coded_questions=coded_keys,
             time_zone=timezone.get_default_timezone(),
         )
+        analysis = (
+            StreamedAnalysis(questions, weighted=request.weighted) if request.format == ExportFormat.XLSX else None
+        )
         records = iter_records(
-            survey=survey, spec=spec, request=request, coded_keys=coded_keys, weights=weights, chunk_size=chunk_size
+            survey=survey,
+            spec=spec,
+            request=request,
+            coded_keys=coded_keys,
+            weight_run=weight_run,
+            store=analysis.store if analysis is not None else None,
+            chunk_size=chunk_size,
         )
         if request.format == ExportFormat.CSV:
             count = csv_export.write_csv(output, spec, records, options=options, translate=_, progress=progress)
             return ExportResult(count)
         if request.format == ExportFormat.SAV:
-            count = csv_export.write_sav(output, spec, records, options=options, translate=_)
+            count = csv_export.write_sav(output, spec, records, options=options, translate=_, progress=progress)
             return ExportResult(count)
-        results = analysis_results.get_results(survey=survey, filters=request.result_filters())
         result = xr.write_workbook(
             output,
             spec,
             records,
             options=options,
-            summary=summary_tables(results, request.language),
-            crosstabs=crosstab_tables(
-                survey=survey, questions=results.questions, request=request, weights_by_id=weights
-            ),
+            summary=lambda: summary_tables(analysis.summaries(), weighted=request.weighted, language=request.language),
+            crosstabs=lambda: analysis.crosstabs(request.language),
             open_answers=theme_rows(
-                survey=survey, questions=results.questions, coded_keys=coded_keys, language=request.language
+                survey=survey, questions=questions, coded_keys=coded_keys, language=request.language
             ),
             insights=insight_rows(survey=survey, language=request.language),
             representativeness=representativeness_report(survey=survey),
@@ -621,9 +829,8 @@ def start_export(*, survey: Survey, request: ExportRequest, requested_by: Any = 
         options=request.to_json(),
         celery_task_id=str(uuid.uuid4()),
     )
-    from analysis import tasks  # imports analysis.services
-
-    transaction.on_commit(lambda: tasks.run_export.apply_async(args=[job.id], task_id=job.celery_task_id))
+    jobs.enqueue_on_commit(job)  # Redis away: the job stays queued and is sent when it is back
+    audit.record(requested_by, survey.workspace, audit.Action.EXPORT_REQUESTED, job, format=job.format)
     return job
 
 
@@ -706,4 +913,5 @@ def download_response(*, job: ExportJob, now: dt.datetime | None = None) -> File
     response = FileResponse(handle, as_attachment=True, filename=filename, content_type=CONTENT_TYPES[job.format])
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    audit.record(None, job.survey.workspace, audit.Action.EXPORT_DOWNLOADED, job, format=job.format)
     return response

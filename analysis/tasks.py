@@ -88,3 +88,11 @@ def run_export(self, job_id: int) -> None:
     except Exception:
         logger.exception("Export %s failed", job_id)
         export.mark_export_failed(job_id=job_id)
+
+
+@shared_task
+def purge_exports() -> int:
+    """Delete the files of expired exports (daily, from Celery beat: ``CELERY_BEAT_SCHEDULE``)."""
+    from analysis import export
+
+    return export.purge_expired_exports()

@@ -775,6 +775,7 @@ class SurveyHead:
     can_edit: bool
     latest_version: Any
     has_unpublished_changes: bool
+    can_export: bool = True  # raw responses: members who analyse (viewers would get 403)
 
 
 def _survey_head(request: HttpRequest, survey: Survey) -> SurveyHead:
@@ -782,6 +783,7 @@ def _survey_head(request: HttpRequest, survey: Survey) -> SurveyHead:
         can_edit=_can(request, survey.workspace, Capability.EDIT),
         latest_version=selectors.get_latest_version(survey=survey),
         has_unpublished_changes=selectors.has_unpublished_changes(survey=survey),
+        can_export=_can(request, survey.workspace, Capability.ANALYSE),
     )
 
 

@@ -159,8 +159,12 @@ def write_sav(
     *,
     options: ExportOptions | None = None,
     translate: Callable[[str], str] = _identity,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write the Responses table into ``output`` as an SPSS .sav file with value labels; return the row count.
+
+    ``progress`` is called with the count every 10,000 responses read (pyreadstat then writes the
+    file in one call, which cannot report progress).
 
     Choice columns hold codes; a column whose codes are all plain numbers is numeric, otherwise
     it is a string variable, and either way its labels are value labels. Multiple-choice option
@@ -179,6 +183,8 @@ def write_sav(
         for index, value in enumerate(table.row(record)):
             data[index].append(value)
         count += 1
+        if progress is not None and count % 10_000 == 0:
+            progress(count)
 
     frame: dict[str, object] = {}
     value_labels: dict[str, dict] = {}

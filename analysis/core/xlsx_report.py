@@ -1042,8 +1042,8 @@ def write_workbook(
     responses: Iterable[ResponseRecord],
     *,
     options: ExportOptions | None = None,
-    summary: Sequence[SummaryTable] | None = None,
-    crosstabs: Sequence[CrosstabTable] | None = None,
+    summary: Sequence[SummaryTable] | Callable[[], Sequence[SummaryTable]] | None = None,
+    crosstabs: Sequence[CrosstabTable] | Callable[[], Sequence[CrosstabTable]] | None = None,
     open_answers: Sequence[ThemeRow] | None = None,
     insights: Sequence[InsightRow] | None = None,
     representativeness: RepresentativenessReport | None = None,
@@ -1057,26 +1057,45 @@ def write_workbook(
     when its input is given, even if empty), then Responses (split past ``max_rows_per_sheet``
     rows, header included) and Codebook. ``translate`` maps the English sheet names and headers
     into the analyst's language; ``progress`` is called with the count every 10,000 responses.
+
+    ``summary`` and ``crosstabs`` may be functions called once the responses are written: the
+    caller can then build them from the same pass over the responses (the sheets still come
+    first in the workbook).
     """
     options = options or ExportOptions()
     table = ResponseTable(spec, options, translate)
     workbook = Workbook(write_only=True)
-    if summary is not None:
-        write_summary_sheet(workbook, summary, translate)
-    if crosstabs is not None:
-        write_crosstabs_sheet(workbook, crosstabs, translate)
+    order: list = []
+
+    def added(write, *arguments) -> None:
+        write(workbook, *arguments, translate)
+        order.append(workbook.worksheets[-1])
+
+    deferred = []
+    for write, content in ((write_summary_sheet, summary), (write_crosstabs_sheet, crosstabs)):
+        if callable(content):
+            order.append(None)  # its place, filled after the responses
+            deferred.append((len(order) - 1, write, content))
+        elif content is not None:
+            added(write, content)
     if open_answers is not None:
-        write_open_answers_sheet(workbook, open_answers, translate)
+        added(write_open_answers_sheet, open_answers)
     if insights is not None:
-        write_insights_sheet(workbook, insights, translate)
+        added(write_insights_sheet, insights)
     if representativeness is not None:
-        write_representativeness_sheet(workbook, representativeness, translate)
+        added(write_representativeness_sheet, representativeness)
     responses_writer = ResponsesSheetWriter(
         workbook, table, translate(gettext_noop("Responses")), max_rows_per_sheet=max_rows_per_sheet
     )
     count = responses_writer.write(responses, progress)
     responses_writer.finish()
     write_codebook_sheet(workbook, spec, table, translate)
+    tail = [sheet for sheet in workbook.worksheets if sheet not in order]
+    for place, write, content in deferred:
+        write(workbook, content(), translate)
+        order[place] = workbook.worksheets[-1]
+    for position, sheet in enumerate([*order, *tail]):
+        workbook.move_sheet(sheet.title, position - workbook.worksheets.index(sheet))
     workbook.save(output)
     return WorkbookResult(
         response_count=count,

@@ -117,6 +117,26 @@ def test_only_members_who_analyse_see_the_page_and_the_files(world, django_captu
     assert _client(analyst).get(download).status_code == 200
 
 
+def test_viewers_do_not_get_the_export_link_analysts_do(world):
+    results = reverse("frontend:survey-results", kwargs={"slug": world.survey.slug})
+    for role, shown in (("viewer", False), ("analyst", True)):
+        user = UserFactory()
+        MembershipFactory(workspace=world.survey.workspace, user=user, role=role)
+        content = _client(user).get(results).content.decode()
+        assert "Results" in content
+        assert (_page(world) in content) is shown, role
+
+
+def test_the_purge_runs_daily_on_celery_beat():
+    from celery.schedules import crontab
+
+    from analysis import tasks
+
+    entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "analysis.tasks.purge_exports")
+    assert isinstance(entry["schedule"], crontab)
+    assert tasks.purge_exports.name == "analysis.tasks.purge_exports"
+
+
 def test_an_expired_export_is_gone_and_purged(world, django_capture_on_commit_callbacks):
     client = _client(world.owner)
     _start(client, world, django_capture_on_commit_callbacks)

@@ -196,6 +196,13 @@ def test_sav_with_no_responses_still_has_the_variables(tmp_path):
     assert meta.variable_value_labels["grid.price"] == {1.0: "Kém", 2.0: "Tốt"}
 
 
+def test_sav_reports_progress_every_ten_thousand_responses():
+    seen: list[int] = []
+    records = (ResponseRecord(number, {"score": number % 5}) for number in range(1, 20_001))
+    assert write_sav(io.BytesIO(), make_spec(), records, progress=seen.append) == 20_000
+    assert seen == [10_000, 20_000]
+
+
 def column(key: str) -> ResponseColumn:
     return ResponseColumn(key, key, key, kind=None)
 
