@@ -1,7 +1,7 @@
 """The analysis REST API: population target sets, their mapping onto surveys, representativeness, weighting.
 
 Permissions come from the selectors (not a member: 404, lacking the capability: 403): reading
-needs ``view``; creating, editing, attaching and weighting need ``analyse``.
+needs ``view``; creating, editing, attaching, weighting and discarding weights need ``analyse``.
 """
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -222,6 +222,7 @@ class RepresentativenessApi(JsonApi):
             "variables": report.variables,
             "active_run": report.active_run,
             "weights_are_stale": report.weights_are_stale,
+            "weights_discarded": report.discarded_run is not None,
         }
         return ApiResponse(RepresentativenessOutputSerializer(body).data)
 
@@ -251,6 +252,25 @@ class WeightingRunListApi(PaginatedApi):
         data = validated(WeightingRunInputSerializer, request.data)
         run = services.create_weighting_run(survey=survey, created_by=request.user, **data)
         return ApiResponse(WeightingRunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SurveyWeightsApi(JsonApi):
+    @extend_schema(
+        tags=[TAG],
+        summary="Discard the survey's current weights",
+        description=(
+            "Deletes the weights of the survey's latest succeeded weighting run; the run itself stays, with "
+            "`weights_discarded` true. Results, crosstabs and exports are then unweighted until a new run "
+            "succeeds. 409 when the survey has no weights."
+        ),
+        parameters=[SURVEY_SLUG],
+        request=None,
+        responses={204: None, **errors(403, 404, 409)},
+    )
+    def delete(self, request: Request, slug: str) -> ApiResponse:
+        survey = survey_selectors.get_survey_for_user(slug=slug, user=request.user, capability=Capability.ANALYSE)
+        services.discard_weights(survey=survey, discarded_by=request.user)
+        return ApiResponse(status=status.HTTP_204_NO_CONTENT)
 
 
 class WeightingRunDetailApi(JsonApi):

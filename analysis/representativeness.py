@@ -70,6 +70,7 @@ class RepresentativenessReport:
     variables: tuple[VariableReport, ...]
     active_run: WeightingRun | None
     latest_run: WeightingRun | None
+    discarded_run: WeightingRun | None = None  # the latest succeeded run, when its weights were discarded
     flag_standardised_difference: float = FLAG_STANDARDISED_DIFFERENCE
     flag_relative_difference: float = FLAG_RELATIVE_DIFFERENCE
 
@@ -101,9 +102,10 @@ def get_representativeness_report(*, survey: Survey) -> RepresentativenessReport
     mapping = selectors.get_target_mapping(survey=survey)
     n_finished = Response.objects.filter(survey=survey).finished().count()
     active = selectors.get_active_run(survey=survey)
+    discarded = None if active is not None else selectors.get_discarded_run(survey=survey)
     latest = selectors.list_runs(survey=survey).first()
     if mapping is None:
-        return RepresentativenessReport(survey, None, n_finished, (), active, latest)
+        return RepresentativenessReport(survey, None, n_finished, (), active, latest, discarded)
     variables = services.mapped_variables(mapping)
     coded = services.code_responses(survey=survey, variables=variables) if variables else None
     after = active.diagnostics.get("after", {}) if active is not None else {}
@@ -164,4 +166,4 @@ def get_representativeness_report(*, survey: Survey) -> RepresentativenessReport
                 error="",
             )
         )
-    return RepresentativenessReport(survey, mapping, n_finished, tuple(reports), active, latest)
+    return RepresentativenessReport(survey, mapping, n_finished, tuple(reports), active, latest, discarded)

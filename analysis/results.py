@@ -61,6 +61,7 @@ class WeightingState:
     run_finished_at: dt.datetime | None = None
     unweighted_count: int = 0  # responses in the filtered set left out because they have no weight
     excluded_count: int = 0  # responses the weighting excluded (weight 0), left out as well
+    is_discarded: bool = False  # an analyst discarded the latest weights: results are unweighted
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,11 @@ def get_results(*, survey: Survey, filters: ResultFilters) -> SurveyResults:
     spec, questions = get_result_questions(survey=survey)
     check_filters(survey=survey, questions=questions, filters=filters)
     run = analysis_selectors.get_active_run(survey=survey)
-    weighting = WeightingState(is_available=run is not None, is_applied=False)
+    weighting = WeightingState(
+        is_available=run is not None,
+        is_applied=False,
+        is_discarded=run is None and analysis_selectors.get_discarded_run(survey=survey) is not None,
+    )
     if filters.weighted and run is None:
         raise InvalidInput(
             _("This survey has no weights yet: run the weighting first."), fields={"weighted": [_("No weights.")]}

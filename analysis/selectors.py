@@ -5,7 +5,7 @@ Permissions: reading target sets, mappings, the representativeness report and we
 ``analyse`` (owners, researchers and analysts). Not a member → not found.
 """
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from analysis.models import (
     ResponseWeight,
@@ -27,9 +27,34 @@ User = survey_selectors.User
 # --- weights ---------------------------------------------------------------------------------
 
 
+def _latest_succeeded_run(*, survey: Survey) -> WeightingRun | None:
+    """Return the survey's latest succeeded run, annotated with ``has_weights``."""
+    return (
+        WeightingRun.objects.succeeded()
+        .filter(survey=survey)
+        .annotate(has_weights=Exists(ResponseWeight.objects.filter(run=OuterRef("pk"))))
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+
+
 def get_active_run(*, survey: Survey) -> WeightingRun | None:
-    """Return the survey's current weighting: its latest succeeded run, or None."""
-    return WeightingRun.objects.succeeded().filter(survey=survey).order_by("-finished_at", "-id").first()
+    """Return the survey's current weighting: its latest succeeded run, or None.
+
+    None as well when an analyst discarded that run's weights (``services.discard_weights``
+    deletes its ``ResponseWeight`` rows and keeps the run and its diagnostics as history): the
+    survey is then unweighted until a new run succeeds. Older runs never come back into use, and
+    a succeeded run always has weights (one per finished response, 0 for an excluded one) until
+    they are discarded.
+    """
+    run = _latest_succeeded_run(survey=survey)
+    return run if run is not None and run.has_weights else None
+
+
+def get_discarded_run(*, survey: Survey) -> WeightingRun | None:
+    """Return the survey's latest succeeded run when its weights were discarded (so there are none), or None."""
+    run = _latest_succeeded_run(survey=survey)
+    return run if run is not None and not run.has_weights else None
 
 
 def get_active_weights(*, survey: Survey) -> dict[int, float] | None:
@@ -107,12 +132,17 @@ def get_target_mapping(*, survey: Survey) -> SurveyTargetMapping | None:
     )
 
 
+def _with_weights_flag(runs: QuerySet[WeightingRun]) -> QuerySet[WeightingRun]:
+    return runs.annotate(has_weights=Exists(ResponseWeight.objects.filter(run=OuterRef("pk"))))
+
+
 def list_runs(*, survey: Survey) -> QuerySet[WeightingRun]:
-    return WeightingRun.objects.filter(survey=survey).order_by("-created_at", "-id")
+    """The survey's runs, newest first, each annotated with ``has_weights`` (False once discarded)."""
+    return _with_weights_flag(WeightingRun.objects.filter(survey=survey)).order_by("-created_at", "-id")
 
 
 def get_run_for_user(*, run_id: int, user: User, capability: Capability = Capability.VIEW) -> WeightingRun:
-    run = WeightingRun.objects.select_related("survey__workspace").filter(id=run_id).first()
+    run = _with_weights_flag(WeightingRun.objects.select_related("survey__workspace").filter(id=run_id)).first()
     if run is None:
         raise NotFound()
     survey_selectors.get_survey_for_user(slug=run.survey.slug, user=user, capability=capability)
@@ -120,7 +150,7 @@ def get_run_for_user(*, run_id: int, user: User, capability: Capability = Capabi
 
 
 def get_run_of_survey(*, survey: Survey, run_id: int) -> WeightingRun:
-    run = WeightingRun.objects.filter(survey=survey, id=run_id).first()
+    run = _with_weights_flag(WeightingRun.objects.filter(survey=survey, id=run_id)).first()
     if run is None:
         raise NotFound()
     return run

@@ -141,12 +141,21 @@ class WeightingRunOutputSerializer(serializers.Serializer):
     diagnostics = serializers.JSONField(
         help_text="Design effect, effective n, weight percentiles, sweeps, errors, goodness of fit before and after."
     )
+    weights_discarded = serializers.SerializerMethodField(
+        help_text="Whether an analyst discarded this succeeded run's weights (it no longer weights anything)."
+    )
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
 
     def get_error(self, run: WeightingRun) -> str:
         return services.render_run_error(run)
+
+    def get_weights_discarded(self, run: WeightingRun) -> bool:
+        if run.status != WeightingRun.Status.SUCCEEDED:
+            return False
+        has_weights = getattr(run, "has_weights", None)  # annotated by the selectors
+        return not (run.weights.exists() if has_weights is None else has_weights)
 
 
 class RepresentativenessOutputSerializer(serializers.Serializer):
@@ -158,6 +167,9 @@ class RepresentativenessOutputSerializer(serializers.Serializer):
     variables = VariableReportSerializer(many=True)
     active_run = WeightingRunOutputSerializer(allow_null=True)
     weights_are_stale = serializers.BooleanField()
+    weights_discarded = serializers.BooleanField(
+        help_text="The latest succeeded run's weights were discarded: results are unweighted until a new run succeeds."
+    )
 
 
 class WeightingRunInputSerializer(serializers.Serializer):

@@ -161,6 +161,9 @@ class WeightingStateOutputSerializer(serializers.Serializer):
     run_finished_at = serializers.DateTimeField(allow_null=True)
     unweighted_count = serializers.IntegerField(help_text="Responses left out of weighted results: no weight.")
     excluded_count = serializers.IntegerField(help_text="Responses left out of weighted results: weight 0.")
+    is_discarded = serializers.BooleanField(
+        help_text="An analyst discarded the survey's weights: results are unweighted until a new weighting run."
+    )
 
 
 class QuestionResultOutputSerializer(QuestionSummaryOutputSerializer):

@@ -2,8 +2,9 @@
 
 Decisions (also shown on the pages):
 
-* **Who** — creating, editing and deleting target sets, attaching them to surveys and running
-  weighting need the ``analyse`` capability (owners, researchers, analysts); viewers read only.
+* **Who** — creating, editing and deleting target sets, attaching them to surveys, running
+  weighting and discarding weights need the ``analyse`` capability (owners, researchers,
+  analysts); viewers read only.
 * **Shares or counts** — each target variable holds shares (adding up to 1) or counts (any
   positive total, percentages included). For weighting every variable becomes shares, so the
   weights have mean 1 over the weighted respondents whatever the targets' scale.
@@ -34,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from analysis import selectors, tasks
+from analysis import jobs, selectors
 from analysis.core import weighting
 from analysis.core.census import load_vietnam_census_2019
 from analysis.models import (
@@ -50,6 +51,7 @@ from analysis.models import (
 from responses.core import tables
 from responses.models import Response
 from responses.services import FileRowsInvalid
+from surveys import audit
 from surveys import selectors as survey_selectors
 from surveys.core.messages import Message, message
 from surveys.core.questionnaire import QuestionSpec, QuestionType, RoleKind, SurveySpec
@@ -259,6 +261,7 @@ def create_target_set(
         created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
     )
     _write_variables(target_set, cleaned)
+    audit.record(created_by, workspace, audit.Action.CREATED, target_set, preset=preset)
     return target_set
 
 
@@ -320,6 +323,7 @@ def update_target_set(
     else:
         target_set.variables.all().delete()
         _write_variables(target_set, cleaned)
+    audit.record(None, target_set.workspace, audit.Action.EDITED, target_set)
     return target_set
 
 
@@ -334,6 +338,7 @@ def delete_target_set(*, target_set: TargetSet) -> None:
     if users:
         titles = ", ".join(_survey_title(m.survey) for m in users)
         raise Conflict(_("Surveys use this target set ({surveys}); detach it from them first.").format(surveys=titles))
+    audit.record(None, target_set.workspace, audit.Action.DELETED, target_set)
     target_set.delete()
 
 
@@ -910,7 +915,8 @@ def create_weighting_run(
         celery_task_id=str(uuid.uuid4()),
         created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
     )
-    transaction.on_commit(lambda: tasks.run_weighting.apply_async(args=[run.id], task_id=run.celery_task_id))
+    jobs.enqueue_on_commit(run)  # Redis away: the run stays queued and is sent when it is back
+    audit.record(created_by, survey.workspace, audit.Action.WEIGHTING_RUN, run)
     return run
 
 
@@ -1157,6 +1163,27 @@ def mark_run_failed(*, run_id: int) -> None:
         error_params={},
         finished_at=timezone.now(),
     )
+
+
+@transaction.atomic
+def discard_weights(*, survey: Survey, discarded_by: Any = None) -> WeightingRun:
+    """Drop the survey's current weights; results, crosstabs and exports are unweighted until a new run succeeds.
+
+    The current weights are those of the latest succeeded run (``selectors.get_active_run``).
+    Their ``ResponseWeight`` rows are deleted; the run stays, with its options and diagnostics, as
+    the record of what was computed, and the audit log says who discarded it and when. Older runs'
+    weights do not come back into use. Refused (409, nothing changed) when there are no current
+    weights, so discarding twice records nothing twice.
+    """
+    run = selectors.get_active_run(survey=survey)
+    if run is not None:
+        # Lock the run so that a concurrent discard waits, then finds its weights gone.
+        run = WeightingRun.objects.select_for_update().filter(id=run.id).first()
+    deleted = ResponseWeight.objects.filter(run=run).delete()[0] if run is not None else 0
+    if not deleted:
+        raise Conflict(_("This survey has no weights to discard."), code="no_weights")
+    audit.record(discarded_by, survey.workspace, audit.Action.DELETED, run, count=deleted)
+    return run
 
 
 def render_run_error(run: WeightingRun) -> str:

@@ -3,7 +3,7 @@
 Tables first (they work without JavaScript and with screen readers); Plotly draws sample-vs-target
 bars over them. Every action is a plain form post that redirects back; the weighting run's
 progress is polled with htmx, and without JavaScript the page shows the run's status on reload.
-Reading needs ``view``; attaching, mapping and weighting need ``analyse``.
+Reading needs ``view``; attaching, mapping, weighting and discarding weights need ``analyse``.
 """
 
 from typing import Any
@@ -217,6 +217,29 @@ def representativeness_run(request: HttpRequest, slug: str) -> HttpResponse:
     if request.htmx:
         run.refresh_from_db()
         return _run_fragment(request, survey, run)
+    return redirect(_anchor(slug, "weighting"))
+
+
+@require_POST
+@researcher_view
+def representativeness_discard_weights(request: HttpRequest, slug: str) -> HttpResponse:
+    """Discard the survey's current weights once the analyst ticked the confirmation box."""
+    survey = survey_selectors.get_survey_for_user(slug=slug, user=request.user, capability=Capability.ANALYSE)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Tick the box to confirm that you want to discard the weights."))
+        return redirect(_anchor(slug, "weighting"))
+    try:
+        services.discard_weights(survey=survey, discarded_by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect(_anchor(slug, "weighting"))
+    messages.success(
+        request,
+        _(
+            "The weights are discarded. Results, crosstabs and exports are unweighted until you run the weighting"
+            " again."
+        ),
+    )
     return redirect(_anchor(slug, "weighting"))
 
 

@@ -89,6 +89,27 @@ def test_weighting_through_the_api(api, survey, workspace, django_capture_on_com
     area = next(v for v in report["variables"] if v["name"] == "area")
     assert next(r for r in area["rows"] if r["code"] == "urban")["weighted_share"] == pytest.approx(0.3, abs=1e-8)
     assert area["fit_after"]["chi_square"] == pytest.approx(0, abs=1e-6)
+    assert report["weights_discarded"] is False and run["weights_discarded"] is False
+
+    # Discard the weights: the run stays, marked, and the survey is unweighted; a second discard is a 409.
+    discarded = api.delete(_url("survey-weights", slug=survey.slug))
+    assert discarded.status_code == 204, discarded.content
+    report = api.get(_url("representativeness", slug=survey.slug)).json()
+    assert report["active_run"] is None and report["weights_discarded"] is True
+    area = next(v for v in report["variables"] if v["name"] == "area")
+    assert all(r["weighted_share"] is None for r in area["rows"])
+    run = api.get(_url("weighting-run-detail", run_id=run["id"])).json()
+    assert run["status"] == "succeeded" and run["weights_discarded"] is True
+    assert [
+        r["weights_discarded"] for r in api.get(_url("weighting-run-list", slug=survey.slug)).json()["results"]
+    ] == [True]
+    assert api.get(_url("weighting-run-weights", run_id=run["id"])).json()["count"] == 0
+    again = api.delete(_url("survey-weights", slug=survey.slug))
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "no_weights"
+    assert again.json()["error"]["message"] == "This survey has no weights to discard."
+    results = api.get(reverse("results:survey-results", kwargs={"slug": survey.slug})).json()
+    assert results["weighting"]["is_discarded"] is True and results["weighting"]["is_applied"] is False
 
 
 def test_bad_targets_and_mappings_get_the_error_format(api, survey, workspace):

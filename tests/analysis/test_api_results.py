@@ -43,6 +43,7 @@ def test_results_json_has_every_question_with_margins(world, api):
     assert data["weighting"] == {
         "is_available": False,
         "is_applied": False,
+        "is_discarded": False,
         "run_finished_at": None,
         "unweighted_count": 0,
         "excluded_count": 0,

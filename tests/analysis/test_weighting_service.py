@@ -188,3 +188,60 @@ def test_weighting_runs_through_the_celery_worker(survey, attached):
         time.sleep(0.2)
     assert run.status == WeightingRun.Status.SUCCEEDED, run.error_message
     assert len(selectors.get_active_weights(survey=survey)) == 15
+
+
+# --- discarding the current weights ------------------------------------------------------------
+
+
+def test_discarding_weights_leaves_the_survey_unweighted_until_a_new_run(
+    survey, attached, owner_user, django_capture_on_commit_callbacks
+):
+    from analysis import results as analysis_results
+    from surveys.models import AuditEvent
+
+    add_responses(survey, skewed_answers({("f", "urban"): 6, ("m", "rural"): 4, ("m", "urban"): 3, ("f", "rural"): 2}))
+    older = _run(survey, django_capture_on_commit_callbacks)
+    latest = _run(survey, django_capture_on_commit_callbacks)
+    assert selectors.get_active_run(survey=survey) == latest
+    discarded = services.discard_weights(survey=survey, discarded_by=owner_user)
+    assert discarded == latest
+    # The run stays (with its diagnostics) but has no weights; the older run's weights do not come back.
+    latest.refresh_from_db()
+    assert latest.status == WeightingRun.Status.SUCCEEDED and latest.diagnostics["converged"] is True
+    assert not ResponseWeight.objects.filter(run=latest).exists()
+    assert ResponseWeight.objects.filter(run=older).count() == 15
+    assert selectors.get_active_run(survey=survey) is None
+    assert selectors.get_active_weights(survey=survey) is None
+    assert selectors.get_discarded_run(survey=survey) == latest
+    # Results say they are unweighted because the weights were discarded; asking for weights is refused.
+    results = analysis_results.get_results(survey=survey, filters=analysis_results.ResultFilters())
+    assert results.weighting.is_discarded and not results.weighting.is_available
+    with pytest.raises(InvalidInput):
+        analysis_results.get_results(survey=survey, filters=analysis_results.ResultFilters(weighted=True))
+    # One audit line, and a second discard is refused and records nothing.
+    lines = AuditEvent.objects.filter(action=AuditEvent.Action.DELETED, object_type="weightingrun")
+    assert [(line.object_id, line.actor, line.details) for line in lines] == [(latest.id, owner_user, {"count": 15})]
+    with pytest.raises(Conflict) as refused:
+        services.discard_weights(survey=survey, discarded_by=owner_user)
+    assert refused.value.code == "no_weights"
+    assert lines.count() == 1
+    # A retried task of the discarded run does not bring its weights back.
+    services.run_weighting(run_id=latest.id)
+    assert selectors.get_active_run(survey=survey) is None
+    # Running the weighting again makes new weights.
+    fresh = _run(survey, django_capture_on_commit_callbacks)
+    assert selectors.get_active_run(survey=survey) == fresh
+    assert len(selectors.get_active_weights(survey=survey)) == 15
+    assert selectors.get_discarded_run(survey=survey) is None
+
+
+def test_discarding_without_weights_is_refused(survey, attached, django_capture_on_commit_callbacks):
+    with pytest.raises(Conflict) as refused:
+        services.discard_weights(survey=survey)
+    assert refused.value.code == "no_weights"
+    add_responses(survey, skewed_answers({("f", "urban"): 5, ("m", "urban"): 5}))  # nobody rural: the run fails
+    failed = _run(survey, django_capture_on_commit_callbacks)
+    assert failed.status == WeightingRun.Status.FAILED
+    with pytest.raises(Conflict):
+        services.discard_weights(survey=survey)
+    assert WeightingRun.objects.get() == failed

@@ -252,3 +252,68 @@ def test_a_survey_without_responses_says_so_per_variable(workspace, owner, targe
     analysis_services.save_target_mapping(survey=empty, target_set=targets)
     body = _client(owner).get(_url("representativeness", slug=empty.slug)).content.decode()
     assert body.count("There are no respondents to weight.") == 2
+
+
+def test_discarding_weights_needs_confirmation_and_makes_the_results_unweighted(
+    survey, targets, workspace, owner, django_capture_on_commit_callbacks
+):
+    analysis_services.save_target_mapping(
+        survey=survey, target_set=targets, unmatched_policy=SurveyTargetMapping.UnmatchedPolicy.EXCLUDE
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        analysis_services.create_weighting_run(survey=survey)
+    analyst = UserFactory()
+    MembershipFactory(workspace=workspace, user=analyst, role=Role.ANALYST)
+    client = _client(analyst)
+    page = _url("representativeness", slug=survey.slug)
+    discard = _url("representativeness-discard-weights", slug=survey.slug)
+    body = client.get(page).content.decode()
+    assert f'action="{discard}"' in body and 'name="confirm" value="1" required' in body
+    assert "Weighted results." in client.get(_url("survey-results", slug=survey.slug) + "?weighted=1").content.decode()
+
+    # Without the ticked box nothing happens.
+    response = client.post(discard, follow=True)
+    assert "Tick the box to confirm" in response.content.decode()
+    assert analysis_selectors.get_active_run(survey=survey) is not None
+
+    response = client.post(discard, {"confirm": "1"}, follow=True)
+    body = response.content.decode()
+    assert "The weights are discarded." in body
+    assert "were discarded: results, crosstabs and exports are unweighted" in body
+    assert "weights discarded" in body  # the latest run's badge
+    assert f'action="{discard}"' not in body
+    assert analysis_selectors.get_active_run(survey=survey) is None
+    assert WeightingRun.objects.get().status == "succeeded"  # kept as history
+    dashboard = client.get(_url("survey-results", slug=survey.slug) + "?weighted=1").content.decode()
+    assert "Unweighted results: the weights were discarded." in dashboard and "Weighted results." not in dashboard
+
+    # Discarding again says there is nothing to discard.
+    response = client.post(discard, {"confirm": "1"}, follow=True)
+    assert "This survey has no weights to discard." in response.content.decode()
+
+
+def test_viewers_cannot_discard_weights_and_strangers_do_not_see_the_survey(
+    survey, targets, workspace, django_capture_on_commit_callbacks
+):
+    analysis_services.save_target_mapping(
+        survey=survey, target_set=targets, unmatched_policy=SurveyTargetMapping.UnmatchedPolicy.EXCLUDE
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        analysis_services.create_weighting_run(survey=survey)
+    viewer = UserFactory()
+    MembershipFactory(workspace=workspace, user=viewer, role=Role.VIEWER)
+    discard = _url("representativeness-discard-weights", slug=survey.slug)
+    assert (
+        f'action="{discard}"' not in _client(viewer).get(_url("representativeness", slug=survey.slug)).content.decode()
+    )
+    assert _client(viewer).post(discard, {"confirm": "1"}).status_code == 403
+    assert _client(UserFactory()).post(discard, {"confirm": "1"}).status_code == 404
+    assert analysis_selectors.get_active_run(survey=survey) is not None
+
+
+def test_the_workspace_page_links_to_the_population_targets(workspace, owner):
+    viewer = UserFactory()
+    MembershipFactory(workspace=workspace, user=viewer, role=Role.VIEWER)
+    for user in (owner, viewer):
+        body = _client(user).get(_url("workspace-detail", slug=workspace.slug)).content.decode()
+        assert f'href="{_url("target-sets", slug=workspace.slug)}"' in body

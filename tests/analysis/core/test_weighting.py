@@ -569,3 +569,131 @@ def test_goodness_of_fit_of_exactly_matching_weighted_margins_is_zero_not_nan():
     fit = w.assess_goodness_of_fit(observed, observed / observed.sum(), variable="region")
     assert fit.g_statistic == 0.0 and fit.g_p_value == 1.0
     assert fit.chi_square_p_value == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- raking: stopping rule and reports
+
+
+def test_the_stopping_rule_defaults_to_1e8_in_shares_and_1000_sweeps():
+    assert w.DEFAULT_TOLERANCE == 1e-8 and w.DEFAULT_MAX_SWEEPS == 1000
+    rows, cols = respondents_from_table([[45, 5], [25, 25]])
+    targets = two_way_targets([0.5, 0.5], [0.3, 0.7])
+    result = w.rake({"row": rows, "col": cols}, targets)
+    assert (result.tolerance, result.max_sweeps) == (1e-8, 1000)
+    assert result.converged and result.max_error <= 1e-8
+    # One sweep less than it needed: not converged, and it says so with the remaining error.
+    short = w.rake({"row": rows, "col": cols}, targets, max_sweeps=result.sweeps - 1)
+    assert not short.converged and short.status is w.RakingStatus.MAX_SWEEPS
+    assert short.sweeps == result.sweeps - 1 and short.max_error > 1e-8
+    assert short.message.render().startswith(f"Raking did not converge in {short.sweeps} sweeps")
+
+
+def test_margins_that_contradict_each_other_stop_early_with_a_stalled_report():
+    # Everyone in r0 is in c0 and everyone in r1 in c1: rows 50/50 and columns 20/80 cannot both hold.
+    rows, cols = respondents_from_table([[10, 0], [0, 10]])
+    result = w.rake({"row": rows, "col": cols}, two_way_targets([0.5, 0.5], [0.2, 0.8]))
+    assert result.status is w.RakingStatus.STALLED and not result.converged
+    assert result.sweeps <= w.STALL_SWEEPS + 1  # it does not spin through all 1,000 sweeps
+    assert result.max_error == pytest.approx(0.3)
+    assert "cannot all be reached" in result.message.render()
+
+
+def test_bounds_equal_to_the_mean_make_any_imbalance_unreachable_and_say_so():
+    rows, cols = respondents_from_table([[30, 10], [20, 40]])
+    result = w.rake({"row": rows, "col": cols}, two_way_targets([0.5, 0.5], [0.3, 0.7]), lower_bound=1, upper_bound=1)
+    assert not result.converged
+    np.testing.assert_allclose(result.weights, 1.0)  # the only weights within the bounds
+    assert result.max_error == pytest.approx(0.2)  # columns stay at 50/50 against 30/70
+    assert "bounds on the weights make the targets unreachable" in result.message.render()
+    assert {(e.variable, e.category) for e in result.errors if e.absolute_error > 0.1} == {("col", "c0"), ("col", "c1")}
+
+
+def test_a_zero_target_for_a_category_nobody_chose_is_kept_at_zero():
+    rows, cols = respondents_from_table([[30, 10, 0], [20, 40, 0]])
+    targets = two_way_targets([0.5, 0.5], [0.4, 0.6, 0.0])
+    result = w.rake({"row": rows, "col": cols}, targets)
+    assert result.converged
+    empty = next(e for e in result.errors if (e.variable, e.category) == ("col", "c2"))
+    assert empty.achieved_share == 0 and empty.absolute_error == 0
+    assert next(s for s in result.segments if s.category == "c2").design_effect is None
+
+
+def test_counts_give_weights_that_add_up_to_the_population_and_reach_every_count():
+    rows, cols = respondents_from_table([[30, 10], [20, 40]])
+    result = w.rake({"row": rows, "col": cols}, two_way_targets([400, 600], [250, 750]))
+    assert result.converged
+    assert result.weights.sum() == pytest.approx(1000, rel=1e-12)
+    np.testing.assert_allclose(np.bincount(rows, weights=result.weights), [400, 600], rtol=1e-7)
+    np.testing.assert_allclose(np.bincount(cols, weights=result.weights), [250, 750], rtol=1e-7)
+    assert result.summary.mean == pytest.approx(10)
+    # Bounds are relative to the mean weight, whatever the scale.
+    bounded = w.rake({"row": rows, "col": cols}, two_way_targets([400, 600], [250, 750]), upper_bound=2.0)
+    assert bounded.weights.max() <= 2.0 * bounded.weights.mean() * (1 + 1e-9)
+
+
+# --------------------------------------------------------------------------- raking: more properties
+
+
+@settings(max_examples=40, deadline=None)
+@given(raking_problems(), st.booleans())
+def test_with_base_weights_raked_margins_equal_the_targets_and_the_report_is_true(problem, as_counts):
+    codes, raw, rng = problem
+    n = len(next(iter(codes.values())))
+    base = rng.uniform(0.2, 5.0, n)
+    if as_counts:
+        raw = {name: {c: share * 5000 for c, share in shares.items()} for name, shares in raw.items()}
+    targets = w.build_target_set(raw)
+    result = w.rake(codes, targets, base_weights=base)
+    assert result.converged and result.max_error <= 1e-8
+    total = result.weights.sum()
+    assert total == pytest.approx(5000 if as_counts else n, rel=1e-9)
+    for target in targets.targets:
+        shares = np.bincount(codes[target.variable], weights=result.weights, minlength=len(target.shares)) / total
+        np.testing.assert_allclose(shares, target.shares, atol=1e-8)
+        reported = [e.achieved_share for e in result.errors if e.variable == target.variable]
+        np.testing.assert_allclose(reported, shares, atol=1e-12)
+    assert result.max_error == max(e.absolute_error for e in result.errors)
+    assert result.summary.design_effect == pytest.approx(w.kish_design_effect(result.weights), rel=1e-9)
+    assert result.summary.design_effect >= 1 - 1e-12
+    assert result.summary.effective_sample_size <= n * (1 + 1e-12)
+    assert result.before.effective_sample_size <= n * (1 + 1e-12)
+    for segment in result.segments:
+        if segment.design_effect is not None:
+            assert segment.design_effect >= 1 - 1e-12
+            assert segment.effective_sample_size <= segment.n * (1 + 1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(raking_problems(), st.floats(0.1, 0.9), st.floats(1.2, 5.0))
+def test_bounded_raking_with_base_weights_does_not_depend_on_respondent_order(problem, lower, upper):
+    codes, raw, rng = problem
+    n = len(next(iter(codes.values())))
+    base = rng.choice([0.5, 1.0, 2.0], n)  # ties: respondents of a cell share a base weight
+    targets = w.build_target_set(raw)
+    result = w.rake(codes, targets, base_weights=base, lower_bound=lower, upper_bound=upper)
+    order = rng.permutation(n)
+    shuffled = w.rake(
+        {name: array[order] for name, array in codes.items()},
+        targets,
+        base_weights=base[order],
+        lower_bound=lower,
+        upper_bound=upper,
+    )
+    np.testing.assert_allclose(shuffled.weights, result.weights[order], rtol=1e-9)
+    assert (shuffled.converged, shuffled.sweeps, shuffled.cells) == (result.converged, result.sweeps, result.cells)
+
+
+@settings(max_examples=30, deadline=None)
+@given(raking_problems())
+def test_base_weighted_raking_does_not_depend_on_variable_order(problem):
+    codes, raw, rng = problem
+    n = len(next(iter(codes.values())))
+    base = rng.uniform(0.5, 2.0, n)
+    result = w.rake(codes, w.build_target_set(raw), base_weights=base, tolerance=1e-13)
+    other = w.rake(
+        dict(reversed(list(codes.items()))),
+        w.build_target_set(dict(reversed(list(raw.items())))),
+        base_weights=base,
+        tolerance=1e-13,
+    )
+    np.testing.assert_allclose(other.weights, result.weights, rtol=1e-7)
