@@ -17,11 +17,16 @@ from analysis.models import Insight
 from analysis.serializers_insights import (
     AnalysisRunInputSerializer,
     AnalysisRunOutputSerializer,
+    BenchmarkInputSerializer,
+    BenchmarkListOutputSerializer,
+    BenchmarkOutputSerializer,
     CrosstabOutputSerializer,
     InsightDetailOutputSerializer,
     InsightOutputSerializer,
     InsightTrackingInputSerializer,
     InsightTransitionInputSerializer,
+    PreviousWaveInputSerializer,
+    PreviousWaveOutputSerializer,
 )
 from surveys import selectors as survey_selectors
 from surveys.api import SURVEY_SLUG, JsonApi, PaginatedApi, errors, validated
@@ -178,3 +183,95 @@ class InsightCrosstabApi(JsonApi):
         language = (translation.get_language() or "vi")[:2]
         body = selectors_insights.crosstab_as_dict(insight=insight, crosstab=crosstab, language=language)
         return ApiResponse(CrosstabOutputSerializer(body).data)
+
+
+BENCHMARK_ID = OpenApiParameter("benchmark_id", int, OpenApiParameter.PATH, description="The benchmark's id.")
+
+
+def _benchmark_list(survey) -> dict:
+    language = (translation.get_language() or "vi")[:2]
+    page = selectors_insights.benchmark_page(survey=survey, language=language)
+    return {"benchmarks": page["benchmarks"], "targets": page["targets"], "segments": page["segments"]}
+
+
+class BenchmarkListApi(JsonApi):
+    @extend_schema(
+        tags=[TAG],
+        summary="List the benchmarks entered for the survey and what a benchmark can be entered for",
+        parameters=[SURVEY_SLUG],
+        responses={200: BenchmarkListOutputSerializer, **errors(404)},
+    )
+    def get(self, request: Request, slug: str) -> ApiResponse:
+        survey = survey_selectors.get_survey_for_user(slug=slug, user=request.user)
+        return ApiResponse(BenchmarkListOutputSerializer(_benchmark_list(survey)).data)
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Enter an expected value (a share in percent or a mean), for everyone or one segment group",
+        description="Replaces the benchmark already entered for the same target and segment group. The next "
+        "analysis run tests the current estimate against it and judges the 'surprising' criterion by it.",
+        parameters=[SURVEY_SLUG],
+        request=BenchmarkInputSerializer,
+        responses={201: BenchmarkOutputSerializer, **errors(400, 403, 404)},
+    )
+    def post(self, request: Request, slug: str) -> ApiResponse:
+        survey = survey_selectors.get_survey_for_user(slug=slug, user=request.user, capability=Capability.ANALYSE)
+        data = validated(BenchmarkInputSerializer, request.data)
+        benchmark = services_insights.create_benchmark(survey=survey, actor=request.user, **data)
+        return ApiResponse(BenchmarkOutputSerializer(benchmark).data, status=status.HTTP_201_CREATED)
+
+
+class BenchmarkDetailApi(JsonApi):
+    @extend_schema(
+        tags=[TAG],
+        summary="Delete a benchmark",
+        parameters=[BENCHMARK_ID],
+        responses={204: None, **errors(403, 404)},
+    )
+    def delete(self, request: Request, benchmark_id: int) -> ApiResponse:
+        benchmark = selectors_insights.get_benchmark_for_user(
+            benchmark_id=benchmark_id, user=request.user, capability=Capability.ANALYSE
+        )
+        services_insights.delete_benchmark(benchmark=benchmark)
+        return ApiResponse(status=status.HTTP_204_NO_CONTENT)
+
+
+def _previous_wave(survey) -> dict:
+    previous = selectors_insights.get_previous_wave(survey=survey)
+    return {
+        "survey": survey.slug,
+        "previous": previous.slug if previous else None,
+        "previous_title": previous.display_title() if previous else None,
+        "choices": [
+            {"slug": choice.slug, "title": choice.display_title()}
+            for choice in selectors_insights.previous_wave_choices(survey=survey)
+        ],
+    }
+
+
+class PreviousWaveApi(JsonApi):
+    @extend_schema(
+        tags=[TAG],
+        summary="Show which earlier survey this survey is compared with (the previous wave)",
+        parameters=[SURVEY_SLUG],
+        responses={200: PreviousWaveOutputSerializer, **errors(404)},
+    )
+    def get(self, request: Request, slug: str) -> ApiResponse:
+        survey = survey_selectors.get_survey_for_user(slug=slug, user=request.user)
+        return ApiResponse(PreviousWaveOutputSerializer(_previous_wave(survey)).data)
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Link the survey to an earlier survey of the same workspace with the same question keys (or unlink)",
+        parameters=[SURVEY_SLUG],
+        request=PreviousWaveInputSerializer,
+        responses={200: PreviousWaveOutputSerializer, **errors(400, 403, 404)},
+    )
+    def put(self, request: Request, slug: str) -> ApiResponse:
+        survey = survey_selectors.get_survey_for_user(slug=slug, user=request.user, capability=Capability.ANALYSE)
+        data = validated(PreviousWaveInputSerializer, request.data)
+        previous = None
+        if data.get("previous"):
+            previous = selectors_insights.get_previous_wave_choice(survey=survey, slug=data["previous"])
+        services_insights.set_previous_wave(survey=survey, previous=previous, actor=request.user)
+        return ApiResponse(PreviousWaveOutputSerializer(_previous_wave(survey)).data)

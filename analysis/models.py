@@ -287,6 +287,8 @@ class Insight(models.Model):
         SEGMENT_DIFFERENCE = "segment_difference", _("Segment difference")
         THEME_CONCENTRATION = "theme_concentration", _("Theme concentration")
         KPI_DRIVER = "kpi_driver", _("KPI driver")
+        WAVE_CHANGE = "wave_change", _("Change since the previous wave")
+        BENCHMARK_GAP = "benchmark_gap", _("Gap from a benchmark")
 
     class Direction(models.TextChoices):
         HIGHER = "higher", _("Higher")
@@ -330,6 +332,10 @@ class Insight(models.Model):
     reason = models.TextField(blank=True, default="")
     impact = models.CharField(max_length=6, choices=Level.choices, blank=True, default="")
     effort = models.CharField(max_length=6, choices=Level.choices, blank=True, default="")
+    # the first estimate of impact and effort with its reasoning (analysis.core.insights.ImpactEffort)
+    estimates = models.JSONField(default=dict, blank=True)
+    impact_set_by_analyst = models.BooleanField(default=False)
+    effort_set_by_analyst = models.BooleanField(default=False)
     # Insight → Metric → Action → Expected result → Actual result
     metric = models.CharField(max_length=300, blank=True, default="")
     action = models.TextField(blank=True, default="")
@@ -347,7 +353,9 @@ class Insight(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["survey", "fingerprint"], name="insight_fingerprint_unique"),
             models.CheckConstraint(
-                condition=models.Q(kind__in=["segment_difference", "theme_concentration", "kpi_driver"]),
+                condition=models.Q(
+                    kind__in=["segment_difference", "theme_concentration", "kpi_driver", "wave_change", "benchmark_gap"]
+                ),
                 name="insight_kind_known",
             ),
             models.CheckConstraint(
@@ -363,7 +371,7 @@ class Insight(models.Model):
                 condition=~models.Q(status="rejected") | ~models.Q(reason=""), name="insight_rejection_has_reason"
             ),
             models.CheckConstraint(
-                condition=models.Q(kind="kpi_driver")
+                condition=models.Q(kind__in=["kpi_driver", "wave_change", "benchmark_gap"])
                 | (~models.Q(segment_variable="") & models.Q(segment__isnull=False)),
                 name="insight_segment_named",
             ),
@@ -381,6 +389,75 @@ class Insight(models.Model):
 
     def statement(self, language: str) -> str:
         return self.statement_vi if language == "vi" else self.statement_en
+
+
+class Benchmark(models.Model):
+    """A value the researcher expects for a question, to judge whether a finding is new.
+
+    ``variable`` is the analysed variable's key (the question; ``question.option`` for an option of
+    a multiple-choice question; ``question.row`` for a matrix row). A share of a single-choice
+    option names the option's code in ``option``; a multiple-choice option's share (chosen) and
+    the mean of a rating, NPS or matrix row leave it empty. ``segment_variable`` and
+    ``segment_option`` narrow it to one segment group (empty: all respondents).
+    """
+
+    class Estimate(models.TextChoices):
+        SHARE = "share", _("Share choosing an option")
+        MEAN = "mean", _("Mean score")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="benchmarks")
+    variable = models.CharField(max_length=255)
+    option = models.CharField(max_length=255, blank=True, default="")
+    estimate = models.CharField(max_length=5, choices=Estimate.choices)
+    segment_variable = models.CharField(max_length=255, blank=True, default="")
+    segment_option = models.CharField(max_length=255, blank=True, default="")
+    value = models.FloatField()
+    source = models.CharField(max_length=300, blank=True, default="")  # where the value comes from
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["survey_id", "variable", "option", "segment_variable", "segment_option", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "variable", "option", "segment_variable", "segment_option"],
+                name="benchmark_unique_target",
+            ),
+            models.CheckConstraint(condition=models.Q(estimate__in=["share", "mean"]), name="benchmark_estimate_known"),
+            models.CheckConstraint(
+                condition=~models.Q(estimate="share") | (models.Q(value__gte=0) & models.Q(value__lte=1)),
+                name="benchmark_share_between_0_and_1",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(segment_variable="") & models.Q(segment_option=""))
+                | (~models.Q(segment_variable="") & ~models.Q(segment_option="")),
+                name="benchmark_segment_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variable} {self.option or self.estimate} = {self.value}"
+
+
+class PreviousWave(models.Model):
+    """The earlier survey (same workspace, same question keys) this survey's answers are compared with."""
+
+    survey = models.OneToOneField(Survey, on_delete=models.CASCADE, related_name="previous_wave_link")
+    previous = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="next_wave_links")
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    linked_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(survey=models.F("previous")), name="previous_wave_not_itself")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} after {self.previous_id}"
 
 
 class InsightEvent(models.Model):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from analysis import services_insights
 from analysis.core import crosstabs as ct
-from analysis.models import AnalysisRun, Insight, InsightEvent, ValidationPlan
+from analysis.models import AnalysisRun, Benchmark, Insight, InsightEvent, PreviousWave, ValidationPlan
 from surveys import selectors as survey_selectors
 from surveys.core.roles import Capability
 from surveys.errors import InvalidInput, NotFound
@@ -200,4 +200,56 @@ def crosstab_as_dict(
         "not_testable": table.not_testable.render(_) if table.not_testable else None,
         "comparisons": comparisons,
         "alpha": alpha,
+    }
+
+
+# --- previous wave and benchmarks ------------------------------------------------------------
+
+
+def list_benchmarks(*, survey: Survey) -> QuerySet[Benchmark]:
+    return Benchmark.objects.select_related("survey").filter(survey=survey)
+
+
+def get_benchmark_for_user(*, benchmark_id: int, user: User, capability: Capability = Capability.VIEW) -> Benchmark:
+    benchmark = Benchmark.objects.select_related("survey__workspace").filter(id=benchmark_id).first()
+    if benchmark is None:
+        raise NotFound()
+    survey_selectors.get_survey_for_user(slug=benchmark.survey.slug, user=user, capability=capability)
+    return benchmark
+
+
+def get_previous_wave(*, survey: Survey) -> Survey | None:
+    link = PreviousWave.objects.select_related("previous").filter(survey=survey).first()
+    return link.previous if link else None
+
+
+def previous_wave_choices(*, survey: Survey) -> QuerySet[Survey]:
+    """The surveys of the same workspace that can be this survey's previous wave."""
+    return Survey.objects.filter(workspace_id=survey.workspace_id).exclude(id=survey.id).order_by("-created_at", "id")
+
+
+def get_previous_wave_choice(*, survey: Survey, slug: str) -> Survey:
+    previous = previous_wave_choices(survey=survey).filter(slug=slug).first()
+    if previous is None:
+        text = _("Choose a survey of the same workspace.")
+        raise InvalidInput(text, fields={"previous": [text]})
+    return previous
+
+
+def benchmark_page(*, survey: Survey, language: str) -> dict[str, Any]:
+    """Benchmarks entered, what they can be entered for, and the previous-wave link, for the page and the API."""
+    _spec, questions = services_insights.get_result_questions(survey=survey)
+    targets = services_insights.benchmark_targets(questions)
+    groups = services_insights.benchmark_segments(questions)
+    labels = {t.value: t.label.get(language) for t in targets}
+    group_labels = {g.value: g.label.get(language) for g in groups}
+    return {
+        "benchmarks": list_benchmarks(survey=survey),
+        "targets": [
+            {"value": t.value, "label": t.label.get(language), "estimate": t.estimate, "low": t.low, "high": t.high}
+            for t in targets
+        ],
+        "segments": [{"value": g.value, "label": g.label.get(language)} for g in groups],
+        "target_labels": labels,
+        "segment_labels": group_labels,
     }

@@ -4,7 +4,7 @@ from django.utils import translation
 from rest_framework import serializers
 
 from analysis import services_insights
-from analysis.models import AnalysisRun, Insight, InsightEvent
+from analysis.models import AnalysisRun, Benchmark, Insight, InsightEvent
 
 TEXT_LIMIT = services_insights.MAX_TEXT
 
@@ -79,7 +79,10 @@ class InsightOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     survey = serializers.CharField(source="survey.slug")
     fingerprint = serializers.CharField(help_text="Stable across re-runs: kind, question, answer level, segment.")
-    kind = serializers.CharField(help_text="segment_difference, theme_concentration or kpi_driver.")
+    kind = serializers.CharField(
+        help_text="segment_difference, theme_concentration, kpi_driver, wave_change (since the previous wave) or "
+        "benchmark_gap (against a benchmark entered)."
+    )
     question = serializers.CharField(source="question_key")
     segment_variable = serializers.CharField(allow_null=True)
     segment = serializers.IntegerField(allow_null=True)
@@ -190,3 +193,68 @@ class CrosstabOutputSerializer(serializers.Serializer):
     effect_size = serializers.FloatField(allow_null=True)
     not_testable = serializers.CharField(allow_null=True)
     comparisons = ComparisonOutputSerializer(many=True)
+
+
+class BenchmarkOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    survey = serializers.CharField(source="survey.slug")
+    target = serializers.SerializerMethodField(help_text="variable|option, as in the targets list.")
+    variable = serializers.CharField(help_text="The analysed variable's key (question, question.option, matrix.row).")
+    option = serializers.CharField(help_text="The single-choice option's code for a share; empty otherwise.")
+    estimate = serializers.CharField(help_text="share or mean.")
+    segment = serializers.SerializerMethodField(help_text="segment_variable|segment_option, or null: everyone.")
+    segment_variable = serializers.CharField()
+    segment_option = serializers.CharField()
+    value = serializers.SerializerMethodField(help_text="A share in percent (0–100), or the expected mean.")
+    source = serializers.CharField(help_text="Where the expected value comes from.")
+    created_at = serializers.DateTimeField()
+
+    def get_target(self, benchmark: Benchmark) -> str:
+        return f"{benchmark.variable}|{benchmark.option}"
+
+    def get_segment(self, benchmark: Benchmark) -> str | None:
+        return f"{benchmark.segment_variable}|{benchmark.segment_option}" if benchmark.segment_variable else None
+
+    def get_value(self, benchmark: Benchmark) -> float:
+        return round(benchmark.value * 100, 10) if benchmark.estimate == "share" else benchmark.value
+
+
+class BenchmarkTargetOutputSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text="Pass as target (or segment) when entering a benchmark.")
+    label = serializers.CharField()
+    estimate = serializers.CharField(required=False, help_text="share or mean.")
+    low = serializers.FloatField(required=False)
+    high = serializers.FloatField(required=False)
+
+
+class BenchmarkListOutputSerializer(serializers.Serializer):
+    benchmarks = BenchmarkOutputSerializer(many=True)
+    targets = BenchmarkTargetOutputSerializer(many=True, help_text="What a benchmark can be entered for.")
+    segments = BenchmarkTargetOutputSerializer(many=True, help_text="The segment groups it can be narrowed to.")
+
+
+class BenchmarkInputSerializer(serializers.Serializer):
+    target = serializers.CharField(max_length=600, help_text="variable|option from the targets list.")
+    value = serializers.FloatField(help_text="A share in percent (0–100), or the expected mean score.")
+    segment = serializers.CharField(
+        required=False, allow_blank=True, max_length=600, default="", help_text="A segment group, or empty."
+    )
+    source = serializers.CharField(
+        required=False, allow_blank=True, max_length=services_insights.MAX_METRIC, default=""
+    )
+
+
+class PreviousWaveOutputSerializer(serializers.Serializer):
+    survey = serializers.CharField()
+    previous = serializers.CharField(allow_null=True, help_text="The earlier survey's slug, or null.")
+    previous_title = serializers.CharField(allow_null=True)
+    choices = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text="Surveys of the same workspace that can be linked: slug and title.",
+    )
+
+
+class PreviousWaveInputSerializer(serializers.Serializer):
+    previous = serializers.CharField(
+        allow_null=True, allow_blank=True, max_length=255, help_text="The earlier survey's slug; null or empty unlinks."
+    )

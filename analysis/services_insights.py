@@ -37,21 +37,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from analysis import representativeness, selectors, tasks
+from analysis import jobs, representativeness, selectors
 from analysis import services as weighting_services
 from analysis.core import crosstabs as ct
 from analysis.core import insights as core
 from analysis.models import (
     AnalysisRun,
     AnswerAnalysis,
+    Benchmark,
     Insight,
     InsightEvent,
     OpenTextCodebook,
+    PreviousWave,
     ThemeAssignment,
     ValidationPlan,
 )
 from analysis.representativeness import get_representativeness_report
 from analysis.results import ResultFilters, get_result_questions, load_answer_columns
+from surveys import audit
 from surveys.core import sample_size as ss
 from surveys.core.messages import Message
 from surveys.core.questionnaire import QuestionSpec, QuestionType, RoleKind, Text
@@ -372,19 +375,21 @@ def create_analysis_run(
     ).exists()
     if busy:
         raise Conflict(_("An analysis of this survey is already in progress."), code="run_in_progress")
-    return AnalysisRun.objects.create(
+    run = AnalysisRun.objects.create(
         survey=survey,
         options=asdict(settings),
         celery_task_id=str(uuid.uuid4()),
         created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
     )
+    audit.record(created_by, survey.workspace, audit.Action.ANALYSIS_RUN, run)
+    return run
 
 
 def start_analysis(*, survey: Survey, created_by: Any = None, options: Mapping[str, Any] | None = None) -> AnalysisRun:
     """Queue the full analysis of a survey as a Celery task; return the run to poll."""
     with transaction.atomic():
         run = create_analysis_run(survey=survey, created_by=created_by, options=options)
-        transaction.on_commit(lambda: tasks.run_insight_analysis.apply_async(args=[run.id], task_id=run.celery_task_id))
+        jobs.enqueue_on_commit(run)  # Redis away: the run stays queued and is sent when it is back
     return run
 
 
@@ -572,6 +577,18 @@ def compute_analysis(
             )
         )
     skew = _skew(survey, is_weighted)
+    benchmarks, previous, reference_warnings = reference_inputs(
+        survey=survey, questions=questions, weighted=settings.weighted
+    )
+    warnings += reference_warnings
+    references = core.compare_with_references(
+        coded.questions,
+        coded.segments,
+        weights=weights,
+        benchmarks=benchmarks,
+        previous=previous,
+        drivers=drivers,
+    )
     report = core.generate_insights(
         family,
         coded.question_info,
@@ -581,6 +598,7 @@ def compute_analysis(
         weights=weights,
         thresholds=thresholds,
         skew=skew,
+        references=references,
     )
     # One family per coded open question (each has its own answered respondents).
     theme_candidates: list[core.CandidateInsight] = []
@@ -597,7 +615,7 @@ def compute_analysis(
             thresholds=thresholds,
             skew=skew,
         )
-        theme_candidates += found
+        theme_candidates += core.apply_references(found, references, thresholds)
         family_sizes[f"themes × segment groups ({question_key})"] = size
     if theme_candidates:
         report = core.InsightReport(
@@ -650,19 +668,27 @@ def _criteria_json(criteria: core.Criteria) -> dict[str, Any]:
 
 
 def impact_of(candidate: core.CandidateInsight) -> str:
-    """A first impact estimate: the size of the effect in Cohen's-d units, the group's reach, a KPI tie.
+    """The first impact estimate (``analysis.core.insights.estimate_impact_effort``); the analyst can change it."""
+    return core.estimate_impact_effort(candidate).impact
 
-    high: actionable with a medium effect (d ≥ 0.5) or any effect reaching ≥ 30 % of respondents
-    with d ≥ 0.5; medium: actionable or d ≥ 0.5; low otherwise. The analyst can change it.
-    """
-    d = candidate.score / (2.0 if candidate.criteria.actionable.value else 1.0)
-    actionable = bool(candidate.criteria.actionable.value)
-    reach = candidate.evidence.reach
-    if d >= 0.5 and (actionable or (reach is not None and reach >= 0.3)):
-        return Insight.Level.HIGH
-    if actionable or d >= 0.5:
-        return Insight.Level.MEDIUM
-    return Insight.Level.LOW
+
+def estimates_of(candidate: core.CandidateInsight) -> dict[str, Any]:
+    """Impact and effort with what they were computed from, stored so the card can show the reasoning."""
+    estimate = core.estimate_impact_effort(candidate)
+    return _json_safe(
+        {
+            "impact": estimate.impact,
+            "impact_score": round(estimate.impact_score, 4),
+            "reach": round(estimate.reach, 4),
+            "effect": round(estimate.effect, 4),
+            "kpi_factor": estimate.kpi_factor,
+            "impact_high_from": core.IMPACT_HIGH,
+            "impact_medium_from": core.IMPACT_MEDIUM,
+            "effort": estimate.effort,
+            "effort_rule": estimate.effort_rule,
+            "effort_narrow_reach": core.EFFORT_NARROW_REACH,
+        }
+    )
 
 
 def _fields(candidate: core.CandidateInsight, labels: Mapping[str, tuple[Text, ...]]) -> dict[str, Any]:
@@ -702,9 +728,16 @@ def _store(run: AnalysisRun, result: AnalysisResult) -> int:
         data = _fields(candidate, result.segment_labels)
         found.add(candidate.id)
         insight = existing.get(candidate.id)
+        estimate = estimates_of(candidate)
+        data["estimates"] = estimate
         if insight is None:
             insight = Insight.objects.create(
-                survey=run.survey, run=run, fingerprint=candidate.id, impact=impact_of(candidate), **data
+                survey=run.survey,
+                run=run,
+                fingerprint=candidate.id,
+                impact=estimate["impact"],
+                effort=estimate["effort"],
+                **data,
             )
             events.append(InsightEvent(insight=insight, event=InsightEvent.Event.CREATED, run=run))
             continue
@@ -713,8 +746,10 @@ def _store(run: AnalysisRun, result: AnalysisResult) -> int:
             setattr(insight, name, value)
         insight.run = run
         insight.is_current = True
-        if insight.status == Insight.Status.CANDIDATE and not insight.impact:
-            insight.impact = impact_of(candidate)
+        if not insight.impact_set_by_analyst:
+            insight.impact = estimate["impact"]
+        if not insight.effort_set_by_analyst:
+            insight.effort = estimate["effort"]
         insight.save()
         if not was_current:
             events.append(InsightEvent(insight=insight, event=InsightEvent.Event.REFRESHED, run=run))
@@ -914,6 +949,9 @@ def transition_insight(
         note=note,
         actor=insight.decided_by,
     )
+    audit.record(
+        actor, insight.survey.workspace, audit.Action.STATUS_CHANGED, insight, **{"from": previous, "to": to_status}
+    )
     return insight
 
 
@@ -952,9 +990,15 @@ def update_tracking(*, insight: Insight, actor: Any = None, **values: object) ->
     ):
         text = _("Accept the insight before recording an actual result.")
         raise InvalidInput(text, fields={"actual_result": [text]})
+    for name in ("impact", "effort"):  # empty: back to the rule's estimate
+        if name in cleaned and cleaned[name] == "":
+            cleaned[name] = str((insight.estimates or {}).get(name) or "")
     changed = [name for name, value in cleaned.items() if getattr(insight, name) != value]
     for name in changed:
         setattr(insight, name, cleaned[name])
+    for name in ("impact", "effort"):
+        if name in cleaned:
+            setattr(insight, f"{name}_set_by_analyst", cleaned[name] != (insight.estimates or {}).get(name, ""))
     if changed:
         insight.save()
         InsightEvent.objects.create(
@@ -966,6 +1010,260 @@ def update_tracking(*, insight: Insight, actor: Any = None, **values: object) ->
             actor=actor if getattr(actor, "is_authenticated", False) else None,
         )
     return insight
+
+
+# --- previous wave and benchmarks ------------------------------------------------------------
+
+NPS_GROUP_CODES = ("promoter", "passive", "detractor")
+
+
+@dataclass(frozen=True)
+class BenchmarkTarget:
+    """What a benchmark can be entered for: an option's share or a rating's mean."""
+
+    variable: str
+    option: str
+    estimate: str  # Benchmark.Estimate
+    label: Text
+    question_key: str
+    low: float  # the values a benchmark may take (shares in percent)
+    high: float
+
+    @property
+    def value(self) -> str:
+        return f"{self.variable}|{self.option}"
+
+
+@dataclass(frozen=True)
+class BenchmarkSegment:
+    variable: str
+    option: str
+    label: Text
+
+    @property
+    def value(self) -> str:
+        return f"{self.variable}|{self.option}"
+
+
+def _joined(first: Text, second: Text) -> Text:
+    return Text(vi=f"{first.get('vi')} — {second.get('vi')}", en=f"{first.get('en')} — {second.get('en')}")
+
+
+def benchmark_targets(questions: Sequence[QuestionSpec]) -> list[BenchmarkTarget]:
+    """Every option share and rating mean of the survey a benchmark can be entered for."""
+    targets = []
+    for question in questions:
+        is_demographic = question.role is not None and question.role.kind == RoleKind.DEMOGRAPHIC
+        if question.type == QuestionType.SINGLE_CHOICE and question.choices and not is_demographic:
+            for choice in question.choices:
+                label = _joined(question.text, choice.label)
+                targets.append(BenchmarkTarget(question.key, choice.value, "share", label, question.key, 0, 100))
+        elif question.type == QuestionType.MULTIPLE_CHOICE and question.choices:
+            for choice in question.choices:
+                if not choice.is_exclusive:
+                    label = _joined(question.text, choice.label)
+                    variable = f"{question.key}.{choice.value}"
+                    targets.append(BenchmarkTarget(variable, "", "share", label, question.key, 0, 100))
+        elif question.type == QuestionType.NPS:
+            targets.append(BenchmarkTarget(question.key, "", "mean", question.text, question.key, 0, 10))
+        elif question.type == QuestionType.RATING:
+            points = _scale_points(question.choices)
+            if points is not None and points.size:
+                low, high = float(points.min()), float(points.max())
+                targets.append(BenchmarkTarget(question.key, "", "mean", question.text, question.key, low, high))
+        elif question.type == QuestionType.MATRIX and question.rows and question.choices:
+            points = _scale_points(question.choices)
+            if points is None:
+                points = np.arange(1, len(question.choices) + 1, dtype=float)
+            for row in question.rows:
+                variable = f"{question.key}.{row.value}"
+                label = _joined(question.text, row.label)
+                low, high = float(points.min()), float(points.max())
+                targets.append(BenchmarkTarget(variable, "", "mean", label, question.key, low, high))
+    return targets
+
+
+def benchmark_segments(questions: Sequence[QuestionSpec]) -> list[BenchmarkSegment]:
+    """The segment groups a benchmark can be narrowed to (as the analysis codes them)."""
+    groups = []
+    for question in questions:
+        is_demographic = question.role is not None and question.role.kind == RoleKind.DEMOGRAPHIC
+        if question.type == QuestionType.SINGLE_CHOICE and question.choices and is_demographic:
+            name = ROLE_LABELS.get(question.role.variable, question.text)
+            for choice in question.choices:
+                groups.append(BenchmarkSegment(question.key, choice.value, _joined(name, choice.label)))
+        is_nps_kpi = (
+            question.role is not None and question.role.kind == RoleKind.KPI and question.role.variable == "nps"
+        )
+        if question.type == QuestionType.NPS or (question.type == QuestionType.RATING and is_nps_kpi):
+            for code, label in zip(NPS_GROUP_CODES, NPS_GROUP_LABELS, strict=True):
+                groups.append(BenchmarkSegment(question.key + NPS_GROUP_SUFFIX, code, _joined(question.text, label)))
+    return groups
+
+
+def _benchmark_level(target: BenchmarkTarget, questions: Sequence[QuestionSpec]) -> int | None:
+    if target.estimate == "mean":
+        return None
+    question = next(q for q in questions if q.key == target.question_key)
+    if question.type == QuestionType.MULTIPLE_CHOICE:
+        return 0  # level 0 = chosen
+    return list(question.choice_values()).index(target.option)
+
+
+def _segment_level(segment: BenchmarkSegment, questions: Sequence[QuestionSpec]) -> int:
+    if segment.variable.endswith(NPS_GROUP_SUFFIX):
+        return NPS_GROUP_CODES.index(segment.option)
+    question = next(q for q in questions if q.key == segment.variable)
+    return list(question.choice_values()).index(segment.option)
+
+
+@transaction.atomic
+def create_benchmark(
+    *,
+    survey: Survey,
+    actor: Any = None,
+    target: str,
+    value: object,
+    segment: str = "",
+    source: str = "",
+) -> Benchmark:
+    """Enter (or replace) an expected value: ``target`` and ``segment`` are ``variable|option`` values
+    from ``benchmark_targets`` / ``benchmark_segments``; a share is given in percent (0–100)."""
+    _spec, questions = get_result_questions(survey=survey)
+    targets = {t.value: t for t in benchmark_targets(questions)}
+    segments = {g.value: g for g in benchmark_segments(questions)}
+    fields: dict[str, list[str]] = {}
+    chosen = targets.get(target if isinstance(target, str) else "")
+    if chosen is None:
+        fields["target"] = [_("Choose a question option or a rating of this survey.")]
+    group = None
+    if segment not in (None, ""):
+        group = segments.get(segment if isinstance(segment, str) else "")
+        if group is None:
+            fields["segment"] = [_("Choose a segment group of this survey, or none for all respondents.")]
+    number = _number(value)
+    if number is None:
+        fields["value"] = [_("Give a number.")]
+    elif chosen is not None and not chosen.low <= number <= chosen.high:
+        text = _("Give a value from %(low)s to %(high)s.") % {"low": f"{chosen.low:g}", "high": f"{chosen.high:g}"}
+        fields["value"] = [text]
+    try:
+        note = _text(source, "source", MAX_METRIC)
+    except InvalidInput as error:
+        fields.update(error.fields)
+    if fields:
+        raise InvalidInput(_("The benchmark is not valid."), fields=fields)
+    assert chosen is not None and number is not None
+    stored = number / 100 if chosen.estimate == "share" else number
+    benchmark, _created = Benchmark.objects.update_or_create(
+        survey=survey,
+        variable=chosen.variable,
+        option=chosen.option,
+        segment_variable=group.variable if group else "",
+        segment_option=group.option if group else "",
+        defaults={
+            "estimate": chosen.estimate,
+            "value": stored,
+            "source": note,
+            "created_by": actor if getattr(actor, "is_authenticated", False) else None,
+        },
+    )
+    return benchmark
+
+
+@transaction.atomic
+def delete_benchmark(*, benchmark: Benchmark) -> None:
+    benchmark.delete()
+
+
+@transaction.atomic
+def set_previous_wave(*, survey: Survey, previous: Survey | None, actor: Any = None) -> PreviousWave | None:
+    """Link the survey to an earlier survey of the same workspace (None: unlink)."""
+    if previous is None:
+        PreviousWave.objects.filter(survey=survey).delete()
+        return None
+    if previous.id == survey.id:
+        text = _("A survey cannot be its own previous wave.")
+        raise InvalidInput(text, fields={"previous": [text]})
+    if previous.workspace_id != survey.workspace_id:
+        text = _("Choose a survey of the same workspace.")
+        raise InvalidInput(text, fields={"previous": [text]})
+    _spec, questions = get_result_questions(survey=survey)
+    _spec, earlier = get_result_questions(survey=previous)
+    shared = {q.key for q in questions} & {q.key for q in earlier}
+    if not shared:
+        text = _("The surveys share no question key: there is nothing to compare.")
+        raise InvalidInput(text, fields={"previous": [text]})
+    link, _created = PreviousWave.objects.update_or_create(
+        survey=survey,
+        defaults={"previous": previous, "linked_by": actor if getattr(actor, "is_authenticated", False) else None},
+    )
+    return link
+
+
+def _active_weights(survey: Survey, ids: Sequence[int]) -> np.ndarray | None:
+    if selectors.get_target_mapping(survey=survey) is None:
+        return None
+    by_id = selectors.get_active_weights(survey=survey)
+    if by_id is None:
+        return None
+    return np.array([by_id.get(i, 0.0) for i in ids], dtype=float)
+
+
+def reference_inputs(
+    *, survey: Survey, questions: Sequence[QuestionSpec], weighted: bool
+) -> tuple[list[core.BenchmarkValue], core.PreviousWave | None, list[dict[str, Any]]]:
+    """The benchmarks entered and the previous wave's answers coded like this survey's."""
+    warnings: list[dict[str, Any]] = []
+    targets = {(t.variable, t.option): t for t in benchmark_targets(questions)}
+    segments = {(g.variable, g.option): g for g in benchmark_segments(questions)}
+    values = []
+    for benchmark in Benchmark.objects.filter(survey=survey):
+        target = targets.get((benchmark.variable, benchmark.option))
+        group = segments.get((benchmark.segment_variable, benchmark.segment_option))
+        if target is None or (benchmark.segment_variable and group is None):
+            warnings.append(
+                _warning(
+                    gettext_noop(
+                        "The benchmark for {variable} no longer matches a question of the survey: it is left out."
+                    ),
+                    variable=benchmark.variable,
+                )
+            )
+            continue
+        values.append(
+            core.BenchmarkValue(
+                question=target.variable,
+                level=_benchmark_level(target, questions),
+                value=benchmark.value,
+                segment_variable=group.variable if group else None,
+                segment=_segment_level(group, questions) if group else None,
+            )
+        )
+    previous = None
+    link = PreviousWave.objects.select_related("previous").filter(survey=survey).first()
+    if link is not None:
+        # the earlier answers coded with this survey's questions: the same keys and levels
+        data = load_answer_columns(survey=link.previous, filters=ResultFilters(), keys=[q.key for q in questions])
+        weights = _active_weights(link.previous, data.ids) if weighted else None
+        columns = data.columns
+        if weights is not None:
+            rows = np.flatnonzero(weights > 0).tolist()
+            columns = {key: [column[r] for r in rows] for key, column in columns.items()}
+            weights = weights[weights > 0] if rows else None
+        earlier = code_answers(questions, columns)
+        if not data.ids:
+            warnings.append(
+                _warning(gettext_noop("The previous wave has no finished responses: nothing to compare with."))
+            )
+        previous = core.PreviousWave(
+            questions=earlier.questions,
+            segments=earlier.segments,
+            weights=weights,
+            numeric=earlier.numeric,
+            label=link.previous.display_title(),
+        )
+    return values, previous, warnings
 
 
 # --- one crosstab (a read, for the insight's crosstab page) ---------------------------------

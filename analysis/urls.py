@@ -12,6 +12,7 @@ urlpatterns = [
     path("surveys/<slug:slug>/target-mapping/", api.TargetMappingApi.as_view(), name="target-mapping"),
     path("surveys/<slug:slug>/representativeness/", api.RepresentativenessApi.as_view(), name="representativeness"),
     path("surveys/<slug:slug>/weighting-runs/", api.WeightingRunListApi.as_view(), name="weighting-run-list"),
+    path("surveys/<slug:slug>/weights/", api.SurveyWeightsApi.as_view(), name="survey-weights"),
     path("weighting-runs/<int:run_id>/", api.WeightingRunDetailApi.as_view(), name="weighting-run-detail"),
     path("weighting-runs/<int:run_id>/weights/", api.WeightingRunWeightsApi.as_view(), name="weighting-run-weights"),
     path("surveys/<slug:slug>/analysis-runs/", api_insights.AnalysisRunListApi.as_view(), name="analysis-run-list"),
@@ -23,6 +24,9 @@ urlpatterns = [
     ),
     path("insights/<int:insight_id>/tracking/", api_insights.InsightTrackingApi.as_view(), name="insight-tracking"),
     path("insights/<int:insight_id>/crosstab/", api_insights.InsightCrosstabApi.as_view(), name="insight-crosstab"),
+    path("surveys/<slug:slug>/benchmarks/", api_insights.BenchmarkListApi.as_view(), name="benchmark-list"),
+    path("benchmarks/<int:benchmark_id>/", api_insights.BenchmarkDetailApi.as_view(), name="benchmark-detail"),
+    path("surveys/<slug:slug>/previous-wave/", api_insights.PreviousWaveApi.as_view(), name="previous-wave"),
     path(
         "surveys/<slug:slug>/open-text/<slug:question_key>/runs/",
         api_open_text.OpenTextRunListApi.as_view(),

@@ -29,6 +29,9 @@ Both go through ``analysis.core.crosstabs.compute_crosstabs`` and
   was planted; consequences of a planted effect on the same pair (the other groups' mean moves
   the other way; the other options' shares fall) are not counted as false;
 * **false on null data** — every candidate is false there. The target: almost none.
+* **previous wave** — the null survey's respondents split at random into two waves (no change):
+  changes since the previous wave found there are false; then one rating's current answers are
+  moved up (40 % of them by one level) and the change must be found.
 
 The timing line runs the same pipeline beside an anchor in the same process: the crosstab
 family alone (``compute_crosstabs``), and prints the ratio (what generating candidates adds).
@@ -238,6 +241,68 @@ def _is_false(candidate: core.CandidateInsight, plants: list[Plant]) -> bool:
     )
 
 
+def _subset(variables: list[ct.CodedVariable], rows: np.ndarray) -> list[ct.CodedVariable]:
+    return [ct.CodedVariable(v.key, v.codes[rows], v.n_levels, v.measurement, v.values) for v in variables]
+
+
+def wave_check(scenario: Scenario, seed: int) -> dict:
+    """Two waves from one null survey: its respondents split at random into a previous and a current
+    wave (same design, no change). Counts the changes found there (all false), then plants one
+    change — 40 % of one rating's current answers moved up a level — and checks it is found."""
+    rng = np.random.default_rng(seed + 20_000)
+    order = rng.permutation(scenario.n)
+    before, now = np.sort(order[: scenario.n // 2]), np.sort(order[scenario.n // 2 :])
+    questions = {
+        v.key: core.QuestionInfo(v.key, Text(vi=v.key, en=v.key), is_kpi=v.key == "kpi") for v in scenario.questions
+    }
+    segments = {
+        v.key: core.SegmentInfo(
+            v.key, Text(vi=v.key, en=v.key), tuple(Text(vi=str(i), en=str(i)) for i in range(v.n_levels))
+        )
+        for v in scenario.segments
+    }
+    numeric = dict(scenario.ratings)
+    numeric["kpi"] = scenario.kpi_values
+    previous = core.PreviousWave(
+        _subset(scenario.questions, before),
+        _subset(scenario.segments, before),
+        numeric={key: values[before] for key, values in numeric.items()},
+    )
+
+    def changes(current: list[ct.CodedVariable]) -> tuple[list[core.CandidateInsight], int]:
+        driver = core.DriverInput(
+            questions["kpi"], scenario.kpi_values[now], {k: v[now] for k, v in scenario.ratings.items()}
+        )
+        references = core.compare_with_references(
+            current, _subset(scenario.segments, now), previous=previous, drivers=[driver]
+        )
+        found = core.find_reference_changes(references, questions, segments, is_weighted=False)
+        group_flags = sum(t.q_value < 0.05 for t in references.tests if t.family != core.REFERENCE_FAMILY)
+        return found, group_flags
+
+    current = _subset(scenario.questions, now)
+    null_changes, null_group_flags = changes(current)
+    ratings = [v for v in current if v.measurement is ct.Measurement.ORDINAL and v.key != "kpi"]
+    target = ratings[int(rng.integers(len(ratings)))]
+    codes = target.codes.copy()
+    move = (codes >= 0) & (codes < target.n_levels - 1) & (rng.random(codes.size) < 0.4)
+    codes[move] += 1
+    shifted = [
+        ct.CodedVariable(v.key, codes, v.n_levels, v.measurement, v.values) if v.key == target.key else v
+        for v in current
+    ]
+    planted_changes, _flags = changes(shifted)
+    hit = any(
+        c.question == target.key and c.answer_level is None and c.direction is core.Direction.HIGHER
+        for c in planted_changes
+    )
+    return {
+        "false_wave_changes_on_null": len(null_changes),
+        "false_group_changes_on_null": int(null_group_flags),
+        "planted_wave_change_found": bool(hit),
+    }
+
+
 def run(seeds: list[int], respondents: int | None) -> dict:
     rows = []
     for seed in seeds:
@@ -265,6 +330,7 @@ def run(seeds: list[int], respondents: int | None) -> dict:
                 "false_on_null": len(null_report.candidates),
                 "seconds": total,
                 "anchor_seconds": anchor,
+                **wave_check(null, seed),
             }
         )
     planted_total = sum(r["planted"] for r in rows)
@@ -278,6 +344,9 @@ def run(seeds: list[int], respondents: int | None) -> dict:
         "candidates_on_planted": sum(r["candidates"] for r in rows),
         "false_on_null": sum(r["false_on_null"] for r in rows),
         "null_scenarios_with_any_candidate": sum(r["false_on_null"] > 0 for r in rows),
+        "false_wave_changes_on_null": sum(r["false_wave_changes_on_null"] for r in rows),
+        "false_group_changes_on_null": sum(r["false_group_changes_on_null"] for r in rows),
+        "planted_wave_changes_found": sum(r["planted_wave_change_found"] for r in rows),
         "time_ratio_to_crosstabs_alone": sum(r["seconds"] for r in rows) / sum(r["anchor_seconds"] for r in rows),
     }
 
@@ -308,6 +377,12 @@ def main() -> None:
         f"false candidates on planted data: {result['false_on_planted']} of {result['candidates_on_planted']}; "
         f"false candidates on null data: {result['false_on_null']} in {len(result['scenarios'])} scenarios "
         f"({result['null_scenarios_with_any_candidate']} with any)"
+    )
+    print(
+        "previous wave (the null survey split into two waves): "
+        f"false changes {result['false_wave_changes_on_null']}, false segment-group changes "
+        f"{result['false_group_changes_on_null']}; planted change found in "
+        f"{result['planted_wave_changes_found']}/{len(result['scenarios'])} scenarios"
     )
     print(f"time: crosstabs + candidates / crosstabs alone = {result['time_ratio_to_crosstabs_alone']:.2f}")
 

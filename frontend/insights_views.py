@@ -86,7 +86,29 @@ def _evidence_rows(insight: Insight) -> list[tuple[str, str]]:
     kind = e.get("estimate", "")
     level = number_format(100 * (e.get("confidence_level") or 0.95), 0)
     rows: list[tuple[str, str]] = [(_("Test"), _(e.get("test_label", "")) if e.get("test_label") else "—")]
-    if e.get("n_rest") is not None:
+    if insight.kind in (Insight.Kind.WAVE_CHANGE, Insight.Kind.BENCHMARK_GAP):
+        is_wave = insight.kind == Insight.Kind.WAVE_CHANGE
+        if is_wave:
+            n_text = _("%(now)s now, %(then)s in the previous wave") % {
+                "now": e.get("n_group"),
+                "then": e.get("n_rest"),
+            }
+            label = _("Estimates (now · previous wave)")
+        else:
+            n_text = str(e.get("n_group"))
+            label = _("Estimates (now · benchmark)")
+        rows.append((_("Answers"), n_text))
+        rows.append((label, f"{_estimate(e.get('estimate_group'), kind)} · {_estimate(e.get('estimate_rest'), kind)}"))
+        scale = 100 if kind == "proportion" else 1
+        rows.append(
+            (
+                _("Difference (%(level)s%% CI)") % {"level": level},
+                f"{_number(scale * (e.get('difference') or 0), 1 if scale == 100 else 2)}"
+                + (" " + _("points") if scale == 100 else "")
+                + f" ({_number(scale * e['ci_low'], 1)} … {_number(scale * e['ci_high'], 1)})",
+            )
+        )
+    elif e.get("n_rest") is not None:
         n_text = _("%(group)s in the group, %(rest)s in the comparison group") % {
             "group": e.get("n_group"),
             "rest": e.get("n_rest"),
@@ -141,6 +163,14 @@ def _evidence_rows(insight: Insight) -> list[tuple[str, str]]:
     return rows
 
 
+def _reference_label(insight: Insight) -> str:
+    if insight.kind == Insight.Kind.WAVE_CHANGE:
+        return _("Previous wave")
+    if insight.kind == Insight.Kind.BENCHMARK_GAP:
+        return _("Benchmark")
+    return _("Other groups")
+
+
 def _chart(insight: Insight, language: str) -> dict[str, Any] | None:
     """A small bar chart of the group against the other groups (or ρ with its interval)."""
     e = insight.evidence or {}
@@ -169,14 +199,16 @@ def _chart(insight: Insight, language: str) -> dict[str, Any] | None:
     if e.get("estimate_rest") is None:
         return None
     scale = 100 if e.get("estimate") == "proportion" else 1
-    group_label = (insight.segment_label_vi if language == "vi" else insight.segment_label_en) or _("This group")
+    group_label = (insight.segment_label_vi if language == "vi" else insight.segment_label_en) or (
+        _("Now") if insight.kind in (Insight.Kind.WAVE_CHANGE, Insight.Kind.BENCHMARK_GAP) else _("This group")
+    )
     return {
         "data": [
             {
                 "type": "bar",
                 "orientation": "h",
                 "x": [e["estimate_rest"] * scale, e["estimate_group"] * scale],
-                "y": [_("Other groups"), group_label],
+                "y": [_reference_label(insight), group_label],
                 "marker": {"color": ["#94a3b8", "#2563eb" if insight.direction == "higher" else "#dc2626"]},
                 "text": [_estimate(e["estimate_rest"], e["estimate"]), _estimate(e["estimate_group"], e["estimate"])],
                 "textposition": "auto",
@@ -205,6 +237,9 @@ def family_label(name: str) -> str:
         "omnibus tests": _("question × segment tables"),
         "segment comparisons": _("segment comparisons"),
         "themes × segment groups": _("themes × segment groups"),
+        "previous wave and benchmarks": _("previous wave and benchmarks"),
+        "segment groups vs previous wave": _("segment groups vs previous wave"),
+        "KPI drivers vs previous wave": _("KPI drivers vs previous wave"),
     }
     if name.startswith("themes × segment groups (") and name.endswith(")"):
         return _("themes × segment groups (%(question)s)") % {"question": name[len("themes × segment groups (") : -1]}
@@ -232,6 +267,7 @@ def _card(insight: Insight, language: str, can_analyse: bool) -> dict[str, Any]:
         "chart": _chart(insight, language),
         "chart_id": f"insight-chart-{insight.id}",
         "criteria": _criteria(insight),
+        "estimates": _estimate_texts(insight),
         "caveats": [c.get("text_vi" if language == "vi" else "text_en", "") for c in insight.caveats or []],
         "plan": plan,
         "planned": planned,
@@ -440,3 +476,144 @@ def insight_crosstab(request: HttpRequest, slug: str, insight_id: int) -> HttpRe
     }
     template = CROSSTAB_FRAGMENT if request.htmx else CROSSTAB_TEMPLATE
     return render(request, template, context, status=200 if table else 404)
+
+
+# --- impact and effort, with their reasoning ----------------------------------------------------
+
+
+def _percent(value: float) -> str:
+    return number_format(100 * value, 0) + "%"
+
+
+def _estimate_texts(insight: Insight) -> dict[str, str] | None:
+    """Why the first estimate says what it says (``analysis.core.insights.estimate_impact_effort``)."""
+    e = insight.estimates or {}
+    if not e.get("impact"):
+        return None
+    levels = dict(Insight.Level.choices)
+    kpi = (
+        _("× %(factor)s: tied to a KPI") % {"factor": number_format(e["kpi_factor"], 0)}
+        if e.get("kpi_factor", 1) > 1
+        else _("× 1: not tied to a KPI")
+    )
+    impact = _(
+        "%(reach)s of respondents × effect %(effect)s (in Cohen's d units) %(kpi)s = %(score)s; "
+        "high from %(high)s, medium from %(medium)s."
+    ) % {
+        "reach": _percent(e["reach"]),
+        "effect": number_format(e["effect"], 2),
+        "kpi": kpi,
+        "score": number_format(e["impact_score"], 2),
+        "high": number_format(e["impact_high_from"], 2),
+        "medium": number_format(e["impact_medium_from"], 2),
+    }
+    share = _percent(e.get("effort_narrow_reach", 0.2))
+    effort = {
+        "everyone": _("Rule: an action for all customers is high effort."),
+        "narrow_group": _("Rule: an action for one group of under %(share)s of the customers is low effort.")
+        % {"share": share},
+        "large_group": _("Rule: an action for one group of %(share)s or more of the customers is medium effort.")
+        % {"share": share},
+    }.get(e.get("effort_rule", ""), "")
+    result = {"impact": impact, "effort": effort}
+    if insight.impact_set_by_analyst:
+        result["impact_override"] = _("Set by the analyst; the estimate was %(level)s.") % {
+            "level": levels.get(e["impact"], e["impact"])
+        }
+    if insight.effort_set_by_analyst:
+        result["effort_override"] = _("Set by the analyst; the rule gave %(level)s.") % {
+            "level": levels.get(e.get("effort", ""), e.get("effort", ""))
+        }
+    return result
+
+
+# --- previous wave and benchmarks ------------------------------------------------------------------
+
+REFERENCES_TEMPLATE = "frontend/insights/references.html"
+
+
+def _references_url(slug: str) -> str:
+    return reverse("frontend:survey-insight-references", kwargs={"slug": slug})
+
+
+@require_GET
+@researcher_view
+def insight_references(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = survey_selectors.get_survey_for_user(slug=slug, user=request.user)
+    language = _language()
+    page = selectors_insights.benchmark_page(survey=survey, language=language)
+    rows = []
+    for benchmark in page["benchmarks"]:
+        target = f"{benchmark.variable}|{benchmark.option}"
+        group = f"{benchmark.segment_variable}|{benchmark.segment_option}" if benchmark.segment_variable else ""
+        is_share = benchmark.estimate == "share"
+        rows.append(
+            {
+                "benchmark": benchmark,
+                "target": page["target_labels"].get(target, benchmark.variable),
+                "segment": page["segment_labels"].get(group, group) if group else _("All respondents"),
+                "value": number_format(100 * benchmark.value, 1) + "%"
+                if is_share
+                else number_format(benchmark.value, 2),
+                "estimate": _("share") if is_share else _("mean"),
+            }
+        )
+    context = {
+        "survey": survey,
+        "head": _survey_head(request, survey),
+        "can_analyse": _can(request, survey.workspace, Capability.ANALYSE),
+        "rows": rows,
+        "targets": page["targets"],
+        "segments": page["segments"],
+        "previous": selectors_insights.get_previous_wave(survey=survey),
+        "previous_choices": list(selectors_insights.previous_wave_choices(survey=survey)),
+    }
+    return render(request, REFERENCES_TEMPLATE, context)
+
+
+@require_POST
+@researcher_view
+def insight_benchmark_create(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = survey_selectors.get_survey_for_user(slug=slug, user=request.user, capability=Capability.ANALYSE)
+    try:
+        services_insights.create_benchmark(
+            survey=survey,
+            actor=request.user,
+            target=request.POST.get("target", ""),
+            value=request.POST.get("value", ""),
+            segment=request.POST.get("segment", ""),
+            source=request.POST.get("source", ""),
+        )
+    except DomainError as error:
+        messages.error(request, _domain_error_text(error))
+    else:
+        messages.success(request, _("The benchmark is saved. Run the analysis again to compare with it."))
+    return redirect(_references_url(slug) + "#benchmarks")
+
+
+@require_POST
+@researcher_view
+def insight_benchmark_delete(request: HttpRequest, slug: str, benchmark_id: int) -> HttpResponse:
+    survey = survey_selectors.get_survey_for_user(slug=slug, user=request.user, capability=Capability.ANALYSE)
+    benchmark = selectors_insights.list_benchmarks(survey=survey).filter(id=benchmark_id).first()
+    if benchmark is not None:
+        services_insights.delete_benchmark(benchmark=benchmark)
+        messages.success(request, _("The benchmark is deleted."))
+    return redirect(_references_url(slug) + "#benchmarks")
+
+
+@require_POST
+@researcher_view
+def insight_previous_wave(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = survey_selectors.get_survey_for_user(slug=slug, user=request.user, capability=Capability.ANALYSE)
+    chosen = request.POST.get("previous", "")
+    try:
+        previous = selectors_insights.get_previous_wave_choice(survey=survey, slug=chosen) if chosen else None
+        services_insights.set_previous_wave(survey=survey, previous=previous, actor=request.user)
+    except DomainError as error:
+        messages.error(request, _domain_error_text(error))
+    else:
+        messages.success(
+            request, _("The previous wave is linked.") if previous else _("The survey has no previous wave now.")
+        )
+    return redirect(_references_url(slug) + "#previous-wave")

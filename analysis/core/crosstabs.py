@@ -65,6 +65,8 @@ A pair that cannot be tested (nobody answered both, one group only, everyone gav
 answer) is ``NOT_TESTABLE`` with a reason and no p-value: never a NaN presented as a result.
 """
 
+import itertools
+import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
@@ -85,6 +87,8 @@ COCHRAN_MAX_SMALL_SHARE = 0.2
 # R's fisher.test treats probabilities within this relative distance of the observed one as ties.
 _FISHER_RELATIVE_TOLERANCE = 1e-7
 _FISHER_CHUNK_CELLS = 2_000_000
+# Tables per block of vectorised work (see ``_blocks``).
+_BLOCK_PAIRS = 1024
 
 
 class Measurement(StrEnum):
@@ -490,8 +494,8 @@ def code_nps_groups(scores: np.ndarray) -> np.ndarray:
 
 def _check_variables(variables: Sequence[CodedVariable], n: int | None, role: str) -> int | None:
     for variable in variables:
-        codes = np.asarray(variable.codes)
-        if codes.ndim != 1 or not np.issubdtype(codes.dtype, np.integer):
+        codes = variable.codes if isinstance(variable.codes, np.ndarray) else np.asarray(variable.codes)
+        if codes.ndim != 1 or codes.dtype.kind not in "iu":
             raise CrosstabInputError(
                 variable.key,
                 message(gettext_noop("{key}: codes must be a one-dimensional integer array."), key=variable.key),
@@ -514,8 +518,12 @@ def _check_variables(variables: Sequence[CodedVariable], n: int | None, role: st
                 variable.key, message(gettext_noop("{key}: a segment variable must be nominal."), key=variable.key)
             )
         if variable.measurement is Measurement.ORDINAL:
-            values = variable.level_values()
-            if values.size != variable.n_levels or not np.all(np.isfinite(values)) or np.any(np.diff(values) <= 0):
+            values = variable.level_values().tolist()
+            if (
+                len(values) != variable.n_levels
+                or not all(math.isfinite(x) for x in values)
+                or any(b <= a for a, b in itertools.pairwise(values))
+            ):
                 raise CrosstabInputError(
                     variable.key,
                     message(
@@ -674,6 +682,28 @@ def _fisher_freeman_halton(table: np.ndarray, resamples: int, seed: int) -> floa
     return float(stats.fisher_exact(table, method=method).pvalue)
 
 
+def _margins(tables: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column totals of every (pairs, rows, columns) table of whole counts, as two
+    matrix–vector products (exact for whole numbers in any order of summation; a numpy reduction
+    over a short last axis costs several times more)."""
+    rows = tables @ np.ones(tables.shape[2])
+    columns = np.ones(tables.shape[1]) @ tables
+    return rows, columns
+
+
+def _blocks(indices: np.ndarray, size: int = _BLOCK_PAIRS) -> Iterator[tuple[slice | np.ndarray, np.ndarray]]:
+    """``indices`` (increasing) in consecutive blocks: a slice when a block is contiguous, else the indices.
+
+    Working through the tables a block at a time keeps every temporary array small enough to stay
+    in the processor's cache and in memory the allocator reuses, instead of asking the operating
+    system for (and zeroing) fresh pages for each whole-family temporary.
+    """
+    for start in range(0, indices.size, size):
+        block = indices[start : start + size]
+        first, last = int(block[0]), int(block[-1])
+        yield (slice(first, last + 1) if last - first + 1 == block.size else block), block
+
+
 def _compact(table: np.ndarray) -> np.ndarray:
     return table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
 
@@ -781,7 +811,7 @@ def compute_crosstabs(
     pairs = n_q * n_s
     is_ordinal_question = np.array([v.measurement is Measurement.ORDINAL for v in questions], dtype=bool)
     ordinal = is_ordinal_question[pair_question] if pairs else np.zeros(0, dtype=bool)
-    row_totals_u, column_totals_u = counts0.sum(axis=2), counts0.sum(axis=1)
+    row_totals_u, column_totals_u = _margins(counts0)
     if effective is counts0:
         row_totals, column_totals = row_totals_u, column_totals_u
     else:
@@ -808,49 +838,53 @@ def compute_crosstabs(
     effect_corrected = np.full(pairs, np.nan)
     small = np.zeros(pairs, dtype=bool)
 
-    # -- nominal questions: χ² on every table at once
+    # -- nominal questions: χ², in blocks of tables whose temporaries stay small (cache-sized)
     nominal = np.flatnonzero(~ordinal & (status == NotTestable.TESTED))
-    if nominal.size:
-        everything = nominal.size == pairs
-        t = effective if everything else effective[nominal]
-        rt, ct, tot = (x if everything else x[nominal] for x in (row_totals, column_totals, total))
-        expected = rt[:, :, None] * ct[:, None, :] / tot[:, None, None]
+    small_2x2_pairs: list[np.ndarray] = []
+    small_rxc_pairs: list[np.ndarray] = []
+    for block, block_pairs in _blocks(nominal):
+        t, rt, ct_, tot = (x[block] for x in (effective, row_totals, column_totals, total))
+        expected = rt[:, :, None] * ct_[:, None, :]
+        expected /= tot[:, None, None]
         used = expected > 0
         # padding and empty rows or columns have count 0 and expectation 0: they add nothing
         deviation = t - expected
         deviation *= deviation
         deviation /= np.where(used, expected, 1.0)
         chi2 = deviation.sum(axis=(1, 2))
-        r_used, c_used = rows_used[nominal], columns_used[nominal]
+        r_used, c_used = rows_used[block], columns_used[block]
         dof = (r_used - 1) * (c_used - 1)
-        statistic[nominal], df[nominal] = chi2, dof
-        p[nominal] = special.chdtrc(dof, chi2)
-        pair_test[nominal] = _OMNIBUS_TESTS.index(StatisticalTest.PEARSON_CHI_SQUARE)
+        statistic[block], df[block] = chi2, dof
+        p[block] = special.chdtrc(dof, chi2)
+        pair_test[block] = _OMNIBUS_TESTS.index(StatisticalTest.PEARSON_CHI_SQUARE)
         k = np.minimum(r_used, c_used) - 1
-        effect[nominal] = np.sqrt(chi2 / (tot * k))
+        effect[block] = np.sqrt(chi2 / (tot * k))
         # Bergsma (2013): φ² − (r−1)(c−1)/(n−1), with r and c shrunk the same way
         with np.errstate(divide="ignore", invalid="ignore"):
             phi2 = np.maximum(0.0, chi2 / tot - dof / (tot - 1))
             r_tilde = r_used - (r_used - 1) ** 2 / (tot - 1)
             c_tilde = c_used - (c_used - 1) ** 2 / (tot - 1)
             corrected = np.sqrt(phi2 / np.minimum(r_tilde - 1, c_tilde - 1))
-        effect_corrected[nominal] = np.where(tot > 1, corrected, np.nan)
+        effect_corrected[block] = np.where(tot > 1, corrected, np.nan)
         cells = used.sum(axis=(1, 2))
         low = (expected < COCHRAN_SMALL_EXPECTED) & used
         is_2x2 = (r_used == 2) & (c_used == 2)
-        small_2x2 = is_2x2 & (low.sum(axis=(1, 2)) > 0)
-        tiny = ((expected < COCHRAN_MINIMUM_EXPECTED) & used).sum(axis=(1, 2)) > 0
-        small_rxc = ~is_2x2 & (tiny | (low.sum(axis=(1, 2)) > COCHRAN_MAX_SMALL_SHARE * cells))
-        small[nominal] = small_2x2 | small_rxc
-        if small_2x2.any():
-            where = nominal[small_2x2]
-            compact = np.rint(np.stack([_compact(effective[i]).ravel() for i in where])).astype(np.int64)
-            p[where] = fisher_exact_2x2(compact[:, 0], compact[:, 1], compact[:, 2], compact[:, 3])
-            pair_test[where] = _OMNIBUS_TESTS.index(StatisticalTest.FISHER_EXACT)
-        for i in nominal[small_rxc] if exact_rxc else ():
-            table = np.rint(_compact(effective[i])).astype(np.int64)
-            p[i] = _fisher_freeman_halton(table, monte_carlo_resamples, random_seed)
-            pair_test[i] = _OMNIBUS_TESTS.index(StatisticalTest.FISHER_FREEMAN_HALTON)
+        low_count = low.sum(axis=(1, 2))
+        small_2x2 = is_2x2 & (low_count > 0)
+        tiny = ((expected < COCHRAN_MINIMUM_EXPECTED) & used).any(axis=(1, 2))
+        small_rxc = ~is_2x2 & (tiny | (low_count > COCHRAN_MAX_SMALL_SHARE * cells))
+        small[block] = small_2x2 | small_rxc
+        small_2x2_pairs.append(block_pairs[small_2x2])
+        small_rxc_pairs.append(block_pairs[small_rxc])
+    where = np.concatenate(small_2x2_pairs) if small_2x2_pairs else np.zeros(0, dtype=np.int64)
+    if where.size:
+        compact = np.rint(np.stack([_compact(effective[i]).ravel() for i in where])).astype(np.int64)
+        p[where] = fisher_exact_2x2(compact[:, 0], compact[:, 1], compact[:, 2], compact[:, 3])
+        pair_test[where] = _OMNIBUS_TESTS.index(StatisticalTest.FISHER_EXACT)
+    for i in np.concatenate(small_rxc_pairs) if exact_rxc and small_rxc_pairs else ():
+        table = np.rint(_compact(effective[i])).astype(np.int64)
+        p[i] = _fisher_freeman_halton(table, monte_carlo_resamples, random_seed)
+        pair_test[i] = _OMNIBUS_TESTS.index(StatisticalTest.FISHER_FREEMAN_HALTON)
 
     # -- ordinal questions: Kruskal–Wallis (k ≥ 3) or Mann–Whitney (k = 2) from the counts
     ordinal_pairs = np.flatnonzero(ordinal & (status == NotTestable.TESTED))
@@ -898,7 +932,7 @@ def compute_crosstabs(
         totals=(row_totals_u, column_totals_u, row_totals, column_totals),
         tested=tested,
         ordinal=ordinal,
-        values=[v.level_values() for v in questions],
+        values=[v.level_values() if v.measurement is Measurement.ORDINAL else None for v in questions],
         pair_question=pair_question,
         width_r=width_r,
     )
@@ -927,6 +961,16 @@ def compute_crosstabs(
     )
 
 
+_COMPARISON_COLUMNS = (
+    *("pair", "row", "column", "status", "test", "n_group", "n_rest", "neff_group", "neff_rest"),
+    *("estimate_group", "estimate_rest", "standard_error", "statistic", "df", "p", "effect"),
+    *("mwu_p", "rank_biserial", "member"),
+)
+# counts stay float64 (whole numbers): no conversion pass
+_COMPARISON_DTYPES = {"pair": np.int64, "row": np.int64, "column": np.int64, "status": np.int8, "test": np.int8}
+_COMPARISON_DTYPES["member"] = bool
+
+
 def _compare_groups(
     *,
     counts: np.ndarray,
@@ -935,102 +979,56 @@ def _compare_groups(
     totals: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     tested: np.ndarray,
     ordinal: np.ndarray,
-    values: list[np.ndarray],
+    values: list[np.ndarray | None],
     pair_question: np.ndarray,
     width_r: int,
 ) -> dict[str, np.ndarray | int]:
-    parts: list[dict[str, np.ndarray]] = []
+    rows_u_all, cols_u_all = totals[0], totals[1]
+    nominal = np.flatnonzero(tested & ~ordinal)
+    ordinal_pairs = np.flatnonzero(tested & ordinal)
+    # every output column is allocated once, at its final size, and filled part by part
+    cells_per_pair = (rows_u_all > 0).sum(axis=1) * (cols_u_all > 0).sum(axis=1)
+    size_nominal = int(cells_per_pair[nominal].sum())
+    size = size_nominal + int((cols_u_all[ordinal_pairs] > 0).sum())
+    out = {name: np.empty(size, dtype=_COMPARISON_DTYPES.get(name, float)) for name in _COMPARISON_COLUMNS}
 
     # -- nominal: every non-empty cell, its group vs the other groups (column-proportion tests),
-    # computed on the dense (pairs, rows, columns) arrays by broadcasting, then kept where both the
-    # row and the column have answers
-    nominal = np.flatnonzero(tested & ~ordinal)
-    if nominal.size:
-        everything = nominal.size == tested.size
-        u = unweighted if everything else unweighted[nominal]
-        t = u if effective is unweighted else (effective if everything else effective[nominal])
-        rows_u, cols_u, rows_t, cols_t = (x if everything else x[nominal] for x in totals)
-        keep = (rows_u[:, :, None] > 0) & (cols_u[:, None, :] > 0)
-        cell_pair, cell_row, cell_col = np.nonzero(keep)
-        tot = rows_t.sum(axis=1)
-        n1 = np.broadcast_to(cols_t[:, None, :], t.shape)[keep]
-        n2 = np.broadcast_to(tot[:, None, None], t.shape)[keep] - n1
-        row_share = (rows_t / tot[:, None])[:, :, None]
-        pooled = np.broadcast_to(row_share, t.shape)[keep]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if counts is effective:
-                e1 = t[keep]
-                p1 = e1 / n1
-                e2 = np.broadcast_to(rows_t[:, :, None], t.shape)[keep] - e1
-                p2 = e2 / n2
-            else:
-                # weighted shares; the tests use the effective counts: weighted share × effective n
-                w = counts if everything else counts[nominal]
-                w_rows, w_cols = w.sum(axis=2), w.sum(axis=1)
-                w_total = w_rows.sum(axis=1)
-                wx1 = w[keep]
-                wn1 = np.broadcast_to(w_cols[:, None, :], w.shape)[keep]
-                p1 = wx1 / wn1
-                p2 = (np.broadcast_to(w_rows[:, :, None], w.shape)[keep] - wx1) / (
-                    np.broadcast_to(w_total[:, None, None], w.shape)[keep] - wn1
-                )
-                e1, e2 = p1 * n1, p2 * n2
-                pooled = (e1 + e2) / (n1 + n2)
-            se0 = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-            zs = (p1 - p2) / se0
-        ok = (n2 > 0) & (se0 > 0)
-        pz = 2 * special.ndtr(-np.abs(zs))
-        test = np.zeros(e1.size, dtype=np.int8)
-        smaller_n = np.minimum(n1, n2)
-        exact = ok & (smaller_n * np.minimum(pooled, 1 - pooled) < SMALL_EXPECTED_2X2)
-        if exact.any():
-            a, b = np.rint(e1[exact]), np.rint(n1[exact] - e1[exact])
-            c, d = np.rint(e2[exact]), np.rint(n2[exact] - e2[exact])
-            pz[exact] = fisher_exact_2x2(a, b, c, d)
-            test[exact] = _COMPARISON_TESTS.index(StatisticalTest.FISHER_EXACT)
-            zs[exact] = np.nan
-        h = 2 * (np.arcsin(np.sqrt(np.clip(p1, 0, 1))) - np.arcsin(np.sqrt(np.clip(p2, 0, 1))))
-        rows_present, cols_present = rows_u > 0, cols_u > 0
-        mirror_col = np.where(cols_present.sum(axis=1) == 2, np.argmax(cols_present, axis=1), -1)
-        mirror_row = np.where(rows_present.sum(axis=1) == 2, np.argmax(rows_present, axis=1), -1)
-        mirror = ((mirror_col[cell_pair] >= 0) & (cell_col != mirror_col[cell_pair])) | (
-            (mirror_row[cell_pair] >= 0) & (cell_row != mirror_row[cell_pair])
+    # a block of tables at a time on the dense (pairs, rows, columns) arrays by broadcasting, kept
+    # where both the row and the column have answers; Fisher's test for the small cells at the end
+    offset = 0
+    exact_at: list[np.ndarray] = []
+    exact_tables: list[tuple[np.ndarray, ...]] = []
+    for block, block_pairs in _blocks(nominal):
+        part = _nominal_comparisons(
+            counts[block],
+            unweighted[block],
+            effective[block] if effective is not unweighted else None,
+            tuple(x[block] for x in totals),
+            is_weighted=counts is not effective,
         )
-        if effective is unweighted:
-            n_group, n_rest = n1, n2
-        else:
-            n_group = np.broadcast_to(cols_u[:, None, :], u.shape)[keep]
-            n_rest = np.broadcast_to(rows_u.sum(axis=1)[:, None, None], u.shape)[keep] - n_group
-        parts.append(
-            {
-                "pair": nominal[cell_pair],
-                "row": cell_row,
-                "column": cell_col,
-                "status": np.where(ok, NotTestable.TESTED, NotTestable.CONSTANT_ANSWER).astype(np.int8),
-                "test": test,
-                "n_group": n_group,
-                "n_rest": n_rest,
-                "neff_group": n1,
-                "neff_rest": n2,
-                "estimate_group": p1,
-                "estimate_rest": p2,
-                "standard_error": np.nan,
-                "statistic": zs,
-                "df": np.nan,
-                "p": pz,
-                "effect": h,
-                "mwu_p": np.nan,
-                "rank_biserial": np.nan,
-                "member": ok & ~mirror,
-            }
-        )
+        stop = offset + part["row"].size
+        part["pair"] = block_pairs[part.pop("cell_pair")]
+        exact = part.pop("exact")
+        exact_at.append(offset + np.flatnonzero(exact))
+        exact_tables.append(part.pop("exact_table"))
+        for name, column in part.items():
+            out[name][offset:stop] = column
+        offset = stop
+    if size_nominal:
+        for name in ("standard_error", "df", "mwu_p", "rank_biserial"):
+            out[name][:size_nominal] = np.nan
+        where = np.concatenate(exact_at)
+        if where.size:
+            a, b, c, d = (np.concatenate([table[i] for table in exact_tables]) for i in range(4))
+            out["p"][where] = fisher_exact_2x2(a, b, c, d)
+            out["test"][where] = _COMPARISON_TESTS.index(StatisticalTest.FISHER_EXACT)
+            out["statistic"][where] = np.nan
 
     # -- ordinal: every non-empty group vs the other groups, Welch's t and Mann–Whitney U
-    ordinal_pairs = np.flatnonzero(tested & ordinal)
     if ordinal_pairs.size:
         level_values = np.zeros((len(values), width_r))
-        for i, question_values in enumerate(values):
-            level_values[i, : question_values.size] = question_values
+        for i in np.unique(pair_question[ordinal_pairs]).tolist():
+            level_values[i, : values[i].size] = values[i]
         level_values = level_values[pair_question[ordinal_pairs]]
         t = np.swapaxes(effective[ordinal_pairs], 1, 2)  # (m, C, R)
         w = t if counts is effective else np.swapaxes(counts[ordinal_pairs], 1, 2)
@@ -1067,55 +1065,119 @@ def _compare_groups(
         first = np.argmax(group_u > 0, axis=1)[gp]
         mirror = (groups_used == 2) & (gc != first)
         n_group = group_u[gp, gc]
-        parts.append(
-            {
-                "pair": ordinal_pairs[gp],
-                "row": np.full(gp.size, -1),
-                "column": gc,
-                "status": status,
-                "test": np.full(gp.size, _COMPARISON_TESTS.index(StatisticalTest.WELCH_T), dtype=np.int8),
-                "n_group": n_group,
-                "n_rest": group_u.sum(axis=1)[gp] - n_group,
-                "neff_group": n1,
-                "neff_rest": n2,
-                "estimate_group": mean1,
-                "estimate_rest": mean2,
-                "standard_error": se,
-                "statistic": t_stat,
-                "df": dof,
-                "p": np.where(ok, p_t, np.nan),
-                "effect": d,
-                "mwu_p": p_mw,
-                "rank_biserial": rb,
-                "member": ok & ~mirror,
-            }
-        )
+        ordinal_part = {
+            "pair": ordinal_pairs[gp],
+            "row": -1,
+            "column": gc,
+            "status": status,
+            "test": _COMPARISON_TESTS.index(StatisticalTest.WELCH_T),
+            "n_group": n_group,
+            "n_rest": group_u.sum(axis=1)[gp] - n_group,
+            "neff_group": n1,
+            "neff_rest": n2,
+            "estimate_group": mean1,
+            "estimate_rest": mean2,
+            "standard_error": se,
+            "statistic": t_stat,
+            "df": dof,
+            "p": np.where(ok, p_t, np.nan),
+            "effect": d,
+            "mwu_p": p_mw,
+            "rank_biserial": rb,
+            "member": ok & ~mirror,
+        }
+        for name, column in ordinal_part.items():
+            out[name][size_nominal:] = column
 
-    names = (
-        *("pair", "row", "column", "status", "test", "n_group", "n_rest", "neff_group", "neff_rest"),
-        *("estimate_group", "estimate_rest", "standard_error", "statistic", "df", "p", "effect"),
-        *("mwu_p", "rank_biserial", "member"),
-    )
-    dtypes = {"pair": np.int64, "row": np.int64, "column": np.int64, "status": np.int8, "test": np.int8}
-    dtypes["member"] = bool  # counts stay float64 (whole numbers): no conversion pass
-    sizes = [len(part["pair"]) for part in parts]
-    bounds = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
-    merged = {}
-    for name in names:
-        dtype = dtypes.get(name, float)
-        only = parts[0][name] if len(parts) == 1 else None
-        if isinstance(only, np.ndarray) and only.dtype == dtype:
-            merged[name] = only  # one kind of comparison: no copy
-            continue
-        column = np.empty(int(bounds[-1]), dtype=dtype)
-        for part, start, stop in zip(parts, bounds[:-1], bounds[1:], strict=True):
-            column[start:stop] = part[name]
-        merged[name] = column
-    member = merged.pop("member")
+    member = out.pop("member")
     q = np.full(member.size, np.nan)
-    q[member] = benjamini_hochberg(merged["p"][member])
-    result: dict[str, np.ndarray | int] = {f"comparison_{name}": array for name, array in merged.items()}
+    q[member] = benjamini_hochberg(out["p"][member])
+    result: dict[str, np.ndarray | int] = {f"comparison_{name}": array for name, array in out.items()}
     result["comparison_is_member"] = member
     result["comparison_q"] = q
     result["comparison_family_size"] = int(member.sum())
     return result
+
+
+def _nominal_comparisons(
+    counts: np.ndarray,
+    unweighted: np.ndarray,
+    effective: np.ndarray | None,
+    totals: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    *,
+    is_weighted: bool,
+) -> dict[str, np.ndarray]:
+    """Column-proportion z-tests of every non-empty cell of a block of nominal tables.
+
+    ``effective`` is None when it equals ``unweighted`` (no weights). Returns the output columns
+    (``cell_pair`` indexes the block) plus the cells that need Fisher's exact test
+    (``exact``, a mask) and their 2 × 2 tables (``exact_table``: a, b, c, d).
+    """
+    u = unweighted
+    t = u if effective is None else effective
+    rows_u, cols_u, rows_t, cols_t = totals
+    keep = (rows_u[:, :, None] > 0) & (cols_u[:, None, :] > 0)
+    cell_pair, cell_row, cell_col = np.nonzero(keep)
+    tot = rows_t.sum(axis=1)
+    n1 = np.broadcast_to(cols_t[:, None, :], t.shape)[keep]
+    n2 = np.broadcast_to(tot[:, None, None], t.shape)[keep] - n1
+    row_share = (rows_t / tot[:, None])[:, :, None]
+    pooled = np.broadcast_to(row_share, t.shape)[keep]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if not is_weighted:
+            e1 = t[keep]
+            p1 = e1 / n1
+            e2 = np.broadcast_to(rows_t[:, :, None], t.shape)[keep] - e1
+            p2 = e2 / n2
+        else:
+            # weighted shares; the tests use the effective counts: weighted share × effective n
+            w = counts
+            w_rows, w_cols = w.sum(axis=2), w.sum(axis=1)
+            w_total = w_rows.sum(axis=1)
+            wx1 = w[keep]
+            wn1 = np.broadcast_to(w_cols[:, None, :], w.shape)[keep]
+            p1 = wx1 / wn1
+            p2 = (np.broadcast_to(w_rows[:, :, None], w.shape)[keep] - wx1) / (
+                np.broadcast_to(w_total[:, None, None], w.shape)[keep] - wn1
+            )
+            e1, e2 = p1 * n1, p2 * n2
+            pooled = (e1 + e2) / (n1 + n2)
+        se0 = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        zs = (p1 - p2) / se0
+    ok = (n2 > 0) & (se0 > 0)
+    pz = 2 * special.ndtr(-np.abs(zs))
+    smaller_n = np.minimum(n1, n2)
+    exact = ok & (smaller_n * np.minimum(pooled, 1 - pooled) < SMALL_EXPECTED_2X2)
+    a, b = np.rint(e1[exact]), np.rint(n1[exact] - e1[exact])
+    c, d = np.rint(e2[exact]), np.rint(n2[exact] - e2[exact])
+    h = 2 * (np.arcsin(np.sqrt(np.clip(p1, 0, 1))) - np.arcsin(np.sqrt(np.clip(p2, 0, 1))))
+    rows_present, cols_present = rows_u > 0, cols_u > 0
+    mirror_col = np.where(cols_present.sum(axis=1) == 2, np.argmax(cols_present, axis=1), -1)
+    mirror_row = np.where(rows_present.sum(axis=1) == 2, np.argmax(rows_present, axis=1), -1)
+    mirror = ((mirror_col[cell_pair] >= 0) & (cell_col != mirror_col[cell_pair])) | (
+        (mirror_row[cell_pair] >= 0) & (cell_row != mirror_row[cell_pair])
+    )
+    if effective is None:
+        n_group, n_rest = n1, n2
+    else:
+        n_group = np.broadcast_to(cols_u[:, None, :], u.shape)[keep]
+        n_rest = np.broadcast_to(rows_u.sum(axis=1)[:, None, None], u.shape)[keep] - n_group
+    return {
+        "cell_pair": cell_pair,
+        "row": cell_row,
+        "column": cell_col,
+        "status": np.where(ok, NotTestable.TESTED, NotTestable.CONSTANT_ANSWER).astype(np.int8),
+        "test": _COMPARISON_TESTS.index(StatisticalTest.TWO_PROPORTION_Z),
+        "n_group": n_group,
+        "n_rest": n_rest,
+        "neff_group": n1,
+        "neff_rest": n2,
+        "estimate_group": p1,
+        "estimate_rest": p2,
+        "statistic": zs,
+        "p": pz,
+        "effect": h,
+        "member": ok & ~mirror,
+        "exact": exact,
+        "exact_table": (a, b, c, d),
+    }

@@ -129,7 +129,7 @@ def test_tracking_form_saves_the_record(survey, owner, analysed):
 def test_filters_narrow_the_cards_and_a_bad_filter_is_explained(survey, owner, analysed):
     client = _client(owner)
     html = client.get(_url("survey-insights", slug=survey.slug), {"kind": "kpi_driver"}).content.decode()
-    assert f'id="insight-{analysed.id}"' not in html and "is the rating most closely linked" in html
+    assert f'id="insight-{analysed.id}"' not in html and "is the strongest driver of" in html
     html = client.get(
         _url("survey-insights", slug=survey.slug), {"question": "aspects.delivery_speed"}
     ).content.decode()

@@ -342,11 +342,18 @@ def test_the_strongest_driver_is_ranked_first_and_noise_is_left_out():
     top = candidates[0]
     rho = next(e for e in estimates if e.rating == "speed").rho
     assert top.statement_en.startswith(
-        "“delivery speed” is the rating most closely linked to “likelihood to recommend” #1 of 3: respondents who "
-        "rate it higher also give “likelihood to recommend” higher scores (Spearman ρ = "
-        f"{rho:.2f};"
+        "Delivery speed rating is the strongest driver of likelihood to recommend: respondents who rate it higher "
+        f"also tend to rate likelihood to recommend higher (Spearman ρ = {rho:.2f}; 95% CI "
     )
-    assert f"ρ Spearman = {rho:.2f}".replace(".", ",") in top.statement_vi
+    assert top.statement_vi.startswith(
+        "Đánh giá về tốc độ giao hàng gắn chặt nhất với khả năng giới thiệu: khách chấm tiêu chí này cao hơn "
+        "thường cũng chấm khả năng giới thiệu cao hơn (ρ Spearman = " + f"{rho:.2f}".replace(".", ",") + "; KTC 95%: "
+    )
+    second = candidates[1]
+    assert second.statement_en.startswith("The rating “price” is driver #2 of 3 for likelihood to recommend: ") or (
+        second.statement_en.startswith("Price rating is driver #2 of 3 for likelihood to recommend: ")
+    )
+    assert "đứng thứ 2/3 trong các yếu tố gắn với khả năng giới thiệu" in second.statement_vi
     assert top.criteria.actionable.value is True and top.criteria.specific.value is False
     assert top.evidence.family_size == 3 and top.kpi == "nps"
 
