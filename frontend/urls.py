@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from frontend import (
+    audit_views,
     dashboard_views,
     export_views,
     insights_views,
@@ -87,6 +88,11 @@ urlpatterns = [
         representativeness_views.representativeness_run_status,
         name="representativeness-run",
     ),
+    path(
+        "surveys/<slug:slug>/representativeness/weights/discard/",
+        representativeness_views.representativeness_discard_weights,
+        name="representativeness-discard-weights",
+    ),
     path("lint/rules/", lint_views.rule_index, name="lint-rule-index"),
     path("lint/rules/<str:rule_id>/", lint_views.rule_detail, name="lint-rule"),
     path("accounts/signup/", views.signup, name="signup"),
@@ -100,6 +106,8 @@ urlpatterns = [
     path("workspaces/<slug:slug>/members/<int:membership_id>/role/", views.member_role, name="member-role"),
     path("workspaces/<slug:slug>/members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
     path("workspaces/<slug:slug>/import/", views.xlsform_import, name="xlsform-import"),
+    path("workspaces/<slug:slug>/audit/", audit_views.audit_log, name="audit-log"),
+    path("workspaces/<slug:slug>/audit.csv", audit_views.audit_csv, name="audit-csv"),
     path("surveys/<slug:slug>/", views.survey_builder, name="survey-builder"),
     path("surveys/<slug:slug>/settings/", views.survey_settings, name="survey-settings"),
     path("surveys/<slug:slug>/pages/add/", views.page_add, name="page-add"),
@@ -129,6 +137,26 @@ urlpatterns = [
     # Candidate insights: the board, the analysis run, the workflow and each insight's crosstab.
     path("surveys/<slug:slug>/insights/", insights_views.insight_board, name="survey-insights"),
     path("surveys/<slug:slug>/insights/runs/", insights_views.insight_run, name="survey-insights-run-create"),
+    path(
+        "surveys/<slug:slug>/insights/references/",
+        insights_views.insight_references,
+        name="survey-insight-references",
+    ),
+    path(
+        "surveys/<slug:slug>/insights/references/benchmarks/",
+        insights_views.insight_benchmark_create,
+        name="survey-insight-benchmark-create",
+    ),
+    path(
+        "surveys/<slug:slug>/insights/references/benchmarks/<int:benchmark_id>/delete/",
+        insights_views.insight_benchmark_delete,
+        name="survey-insight-benchmark-delete",
+    ),
+    path(
+        "surveys/<slug:slug>/insights/references/previous-wave/",
+        insights_views.insight_previous_wave,
+        name="survey-insight-previous-wave",
+    ),
     path(
         "surveys/<slug:slug>/insights/runs/<int:run_id>/",
         insights_views.insight_run_status,

@@ -24,6 +24,7 @@ from responses.models import Invitation
 from surveys import selectors, services
 from surveys.core.roles import Capability, Role, has_capability
 from surveys.models import Survey
+from tests.analysis.conftest import add_responses as add_finished_responses
 from tests.analysis.insights_world import add_responses as add_insight_responses
 from tests.analysis.insights_world import create_insight_survey, synthetic_answers
 from tests.analysis.open_text_world import OpenTextWorld, create_open_text_survey
@@ -133,6 +134,14 @@ def _run(world: World) -> dict[str, Any]:
     return {"run_id": analysis_services.create_weighting_run(survey=world.published).id}
 
 
+def _weighted(world: World) -> dict[str, Any]:
+    """The published survey with finished responses and current weights."""
+    _mapped(world)
+    add_finished_responses(world.published, [{"q1": "a"}] * 3 + [{"q1": "b"}])
+    analysis_services.run_weighting(run_id=analysis_services.create_weighting_run(survey=world.published).id)
+    return _published(world)
+
+
 def _export_job(world: World) -> dict[str, Any]:
     job = analysis_export.start_export(survey=world.published, request=analysis_export.ExportRequest())
     analysis_export.run_export_job(job_id=job.id)
@@ -170,6 +179,14 @@ def _insight(world: World) -> dict[str, Any]:
         evidence={"estimate": "mean", "effect_size_name": "cohens_d", "effect_size": -0.8},
     )
     return {"insight_id": insight.id}
+
+
+def _benchmark(world: World) -> dict[str, Any]:
+    from analysis.models import Benchmark
+
+    survey = Survey.objects.get(slug=_insight_survey(world)["slug"])
+    benchmark = Benchmark.objects.create(survey=survey, variable="aspects.delivery_speed", estimate="mean", value=3.5)
+    return {"benchmark_id": benchmark.id}
 
 
 def _analysis_run(world: World) -> dict[str, Any]:
@@ -235,6 +252,8 @@ ENDPOINTS = [
         body=lambda w: {"role": "analyst"},
     ),
     Endpoint("member-detail", "DELETE", MANAGE, lambda w: {**_workspace(w), "member_id": w.colleague_membership.id}),
+    Endpoint("audit-log", "GET", MANAGE, _workspace),
+    Endpoint("audit-log", "GET", MANAGE, _workspace, query=lambda w: "?action=created&since=2020-01-01&page_size=5"),
     Endpoint("survey-list", "GET", None),
     Endpoint("survey-list", "GET", VIEW, query=lambda w: f"?workspace={w.workspace.slug}"),
     Endpoint(
@@ -357,6 +376,7 @@ ENDPOINTS = [
     Endpoint("analysis:representativeness", "GET", VIEW, _mapped),
     Endpoint("analysis:weighting-run-list", "GET", VIEW, _published),
     Endpoint("analysis:weighting-run-list", "POST", ANALYSE, _mapped, body=lambda w: {"upper_bound": 5}),
+    Endpoint("analysis:survey-weights", "DELETE", ANALYSE, _weighted),
     Endpoint("analysis:weighting-run-detail", "GET", VIEW, _run),
     Endpoint("analysis:weighting-run-weights", "GET", VIEW, _run),
     Endpoint("analysis:analysis-run-list", "GET", VIEW, _insight_survey),
@@ -367,6 +387,17 @@ ENDPOINTS = [
     Endpoint("analysis:insight-transition", "POST", ANALYSE, _insight, body=lambda w: {"status": "accepted"}),
     Endpoint("analysis:insight-tracking", "POST", ANALYSE, _insight, body=lambda w: {"metric": "CSAT"}),
     Endpoint("analysis:insight-crosstab", "GET", VIEW, _insight),
+    Endpoint("analysis:benchmark-list", "GET", VIEW, _insight_survey),
+    Endpoint(
+        "analysis:benchmark-list",
+        "POST",
+        ANALYSE,
+        _insight_survey,
+        body=lambda w: {"target": "aspects.delivery_speed|", "value": 3.5},
+    ),
+    Endpoint("analysis:benchmark-detail", "DELETE", ANALYSE, _benchmark),
+    Endpoint("analysis:previous-wave", "GET", VIEW, _insight_survey),
+    Endpoint("analysis:previous-wave", "PUT", ANALYSE, _insight_survey, body=lambda w: {"previous": None}),
     Endpoint("analysis:open-text-run-list", "GET", VIEW, _open_question),
     Endpoint("analysis:open-text-run-list", "POST", ANALYSE, _open_question, body=lambda w: {"themes": 3}),
     Endpoint("analysis:open-text-run-detail", "GET", VIEW, _open_text_run),
