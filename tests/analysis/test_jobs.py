@@ -25,11 +25,13 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def broker():
+def broker(monkeypatch):
     """Point Celery at a broker of the test's choosing (``broker(url)``); eager mode comes back after."""
     saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
 
     def use(url: str) -> None:
+        # Celery reads CELERY_BROKER_URL from the environment before its own setting (CI sets it).
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
         celery_app.conf.broker_url = url
         celery_app.conf.task_always_eager = False
         celery_app.conf.broker_connection_retry = False
